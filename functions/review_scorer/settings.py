@@ -1,0 +1,45 @@
+"""The functions' configuration: the one place that reads ``os.environ``.
+
+The template sets these variables (see ``template.yaml`` Globals); local mode sets the same ones.
+Read per invocation, which costs microseconds and lets local mode change them between runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from review_scorer.errors import ConfigurationError
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseModel):
+    """Environment of both functions. Field names map to upper-case environment variables."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket_name: str = Field(min_length=3)
+    topic_arn: str = Field(min_length=1)
+    model_name: str = Field(default="", description="SageMaker model for transform jobs")
+    job_name_prefix: str = Field(default="rs", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,29}$")
+    instance_type: str = "ml.m5.large"
+    instance_count: int = Field(default=1, ge=1, le=100)
+    review_column: str = Field(default="review_body", min_length=1)
+    shard_max_bytes: int = Field(default=32 * MIB, ge=1024, description="staging shard size")
+    max_payload_mb: int = Field(default=6, ge=1, le=100)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from the environment, naming every bad or missing variable."""
+    env = os.environ if environ is None else environ
+    values = {name: env[name.upper()] for name in Settings.model_fields if name.upper() in env}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid function configuration: {problems}") from exc
