@@ -106,3 +106,23 @@ def is_upload(key: str) -> bool:
 
 def s3_uri(bucket: str, key: str) -> str:
     return f"s3://{bucket}/{key}"
+
+
+TRANSFORM_EVENT_SOURCE = "aws.sagemaker"
+TRANSFORM_EVENT_DETAIL_TYPE = "SageMaker Transform Job State Change"
+TERMINAL_JOB_STATES = ("Completed", "Failed", "Stopped")
+
+
+def transform_event_pattern(prefix: str) -> dict[str, object]:
+    """EventBridge pattern for this stack's finished transform jobs.
+
+    The template's rule and local mode's rule are both this pattern (a contract test checks).
+    """
+    return {
+        "source": [TRANSFORM_EVENT_SOURCE],
+        "detail-type": [TRANSFORM_EVENT_DETAIL_TYPE],
+        "detail": {
+            "TransformJobName": [{"prefix": f"{prefix}-"}],
+            "TransformJobStatus": list(TERMINAL_JOB_STATES),
+        },
+    }
