@@ -126,3 +126,8 @@ def transform_event_pattern(prefix: str) -> dict[str, object]:
             "TransformJobStatus": list(TERMINAL_JOB_STATES),
         },
     }
+
+
+def notified_key(job: str) -> str:
+    """Written after a file's one SNS message was sent; a duplicate finds it and stays quiet."""
+    return f"{staging_prefix(job)}notified.json"

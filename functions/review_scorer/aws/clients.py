@@ -1,0 +1,42 @@
+"""boto3 clients, created on first use and reused across warm invocations.
+
+Never at import, so importing a handler costs nothing and tests or local mode can point the
+clients at another endpoint (``AWS_ENDPOINT_URL``) and call :func:`reset`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sns import SNSClient
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
+
+
+@cache
+def _client(service: str) -> Any:
+    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def s3() -> S3Client:
+    return _client("s3")  # type: ignore[no-any-return]
+
+
+def sagemaker() -> SageMakerClient:
+    return _client("sagemaker")  # type: ignore[no-any-return]
+
+
+def sns() -> SNSClient:
+    return _client("sns")  # type: ignore[no-any-return]
+
+
+def reset() -> None:
+    """Forget the clients, so the next call reads the environment (endpoint, region) again."""
+    _client.cache_clear()

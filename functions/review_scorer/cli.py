@@ -1,0 +1,118 @@
+"""The ``review-scorer`` command: local mode, the demo and tools. Not part of the Lambda bundle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from review_scorer.errors import ScoringError
+from review_scorer.tokenizer import tokenize
+
+DEFAULT_OUT = Path("review-scorer-output")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("REVIEW_SCORER_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "review-scorer" if base else Path.home() / ".cache" / "review-scorer"
+
+
+def sample_csv() -> Path:
+    return Path(str(resources.files("review_scorer.local") / "samples" / "reviews.csv"))
+
+
+def _default_model() -> Path:
+    from review_scorer_training.demo import demo_model
+
+    return demo_model(cache_dir())
+
+
+def _check_model(path: Path) -> None:
+    """Fail before starting anything if the model cannot be used."""
+    import tempfile
+
+    from review_scorer.model_artifact import check_compatible, unpack
+
+    if not path.is_file():
+        raise ScoringError(f"model file {path} does not exist")
+    with tempfile.TemporaryDirectory() as tmp:
+        _, metadata = unpack(path, Path(tmp))
+    check_compatible(metadata, where=str(path))
+
+
+def run_local(files: list[Path], *, model: Path | None, review_column: str, out_dir: Path,
+              as_json: bool, show_rows: bool = False) -> int:
+    from review_scorer.local.flow import LocalFlow
+    from review_scorer.local.report import outcome_line, print_notification, print_table
+    from review_scorer.local.stack import LocalStack, StackConfig
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"review-scorer: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    model = model or _default_model()
+    _check_model(model)
+    failures = 0
+    with LocalStack(StackConfig(review_column=review_column)) as stack:
+        stack.register_model(model)
+        flow = LocalFlow(stack)
+        for path in files:
+            result = flow.run_file(path, out_dir)
+            failures += not result.ok
+            if as_json:
+                print(json.dumps(result.summary), flush=True)
+                continue
+            print(outcome_line(result))
+            if result.labeled_csv:
+                print(f"  labeled CSV saved to {result.labeled_csv}")
+                if show_rows:
+                    print("\nLabeled rows:")
+                    print_table(result.labeled_csv, review_column, sys.stdout)
+            if show_rows:
+                print("\nSNS message:")
+                print_notification(result, sys.stdout)
+    return 1 if failures else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="review-scorer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="train the demo model and score the sample CSV locally")
+    demo.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
+
+    local = commands.add_parser("local", help="run the whole flow on this machine (no AWS)")
+    local_commands = local.add_subparsers(dest="local_command", required=True)
+    run = local_commands.add_parser("run", help="score CSV files through the local flow")
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
+    run.add_argument("--review-column", default="review_body")
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
+    run.add_argument("--json", action="store_true",
+                     help="print each file's summary (the SNS message) as one JSON line")
+
+    commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            print(f"Sample file: {sample_csv()}")
+            return run_local([sample_csv()], model=None, review_column="review_body",
+                             out_dir=args.out, as_json=False, show_rows=True)
+        if args.command == "local":
+            return run_local(args.files, model=args.model, review_column=args.review_column,
+                             out_dir=args.out, as_json=args.json)
+        if args.command == "tokenize":
+            for line in sys.stdin:
+                sys.stdout.write(" ".join(tokenize(line.rstrip("\n"))) + "\n")
+            return 0
+    except ScoringError as error:
+        print(f"review-scorer: {error.message}", file=sys.stderr)
+        return 2
+    return 2

@@ -1,0 +1,75 @@
+"""The two events the functions receive, as pydantic models.
+
+Only the fields this app uses are declared; everything else AWS sends is ignored, so a new field
+in an event never breaks a function. Every file in ``events/`` is parsed by these models in the
+contract tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class S3Bucket(BaseModel):
+    model_config = _LENIENT
+    name: str
+
+
+class S3Object(BaseModel):
+    model_config = _LENIENT
+    key: str
+    size: int | None = None
+    e_tag: str = Field(default="", alias="eTag")
+    version_id: str | None = Field(default=None, alias="versionId")
+    sequencer: str | None = None
+
+    @property
+    def decoded_key(self) -> str:
+        """Keys arrive URL-encoded, a space as ``+``: the real key."""
+        return unquote_plus(self.key)
+
+
+class S3Entity(BaseModel):
+    model_config = _LENIENT
+    bucket: S3Bucket
+    object: S3Object
+
+
+class S3EventRecord(BaseModel):
+    model_config = _LENIENT
+    event_source: str = Field(alias="eventSource")
+    event_name: str = Field(alias="eventName")
+    s3: S3Entity
+
+
+class S3Event(BaseModel):
+    model_config = _LENIENT
+    records: list[S3EventRecord] = Field(alias="Records")
+
+
+class TransformJobDetail(BaseModel):
+    model_config = _LENIENT
+    transform_job_name: str = Field(alias="TransformJobName")
+    transform_job_status: str = Field(alias="TransformJobStatus")
+
+
+class TransformJobStateChange(BaseModel):
+    """EventBridge "SageMaker Transform Job State Change". Only the name is trusted."""
+
+    model_config = _LENIENT
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    detail: TransformJobDetail
+
+
+def parse_s3_event(event: dict[str, Any]) -> S3Event:
+    return S3Event.model_validate(event)
+
+
+def parse_transform_event(event: dict[str, Any]) -> TransformJobStateChange:
+    return TransformJobStateChange.model_validate(event)

@@ -1,0 +1,77 @@
+"""Joining predictions back to the original rows, by position.
+
+Rows that were sent take the next prediction, in order; rows that were not (an empty review)
+keep their place with an empty label and their status. Any disagreement in counts is an error:
+a labeled file is either complete and aligned, or not written at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from review_scorer.csv_input import Row
+from review_scorer.errors import PredictionCountMismatchError
+from review_scorer.predictions import Prediction
+from review_scorer.row_marks import SCORED, MarkedRange, StatusLookup
+
+RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(cell: str) -> str:
+    """Defuse a cell a spreadsheet would run as a formula, by prefixing a quote.
+
+    Plain numbers such as ``-1`` or ``+3.5`` are left alone: they are data, not formulas.
+    """
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def format_probability(p: float) -> str:
+    return f"{min(p, 1.0):.6f}"
+
+
+@dataclass
+class JoinTally:
+    """What the join saw, for the summary."""
+
+    scored: int = 0
+    rows: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+
+
+def labeled_rows(
+    rows: Iterator[Row],
+    marks: list[MarkedRange],
+    predictions: Iterator[Prediction],
+    tally: JoinTally,
+) -> Iterator[list[str]]:
+    """The result rows: original cells (neutralised), then the result columns."""
+    lookup = StatusLookup(marks)
+    for row in rows:
+        tally.rows += 1
+        cells = [neutralise(c) for c in row.fields]
+        status = lookup.status(row.ordinal)
+        if status != SCORED:
+            yield [*cells, "", "", status]
+            continue
+        prediction = next(predictions, None)
+        if prediction is None:
+            raise PredictionCountMismatchError(
+                f"the model returned fewer predictions than the {tally.scored + 1}+ rows sent",
+                line=row.line,
+            )
+        tally.scored += 1
+        label = prediction.labels[0]
+        tally.labels[label] += 1
+        yield [*cells, label, format_probability(prediction.prob[0]), SCORED]
+    if next(predictions, None) is not None:
+        raise PredictionCountMismatchError(
+            f"the model returned more predictions than the {tally.scored} rows sent"
+        )

@@ -1,0 +1,65 @@
+"""Invoking a handler the way Lambda's asynchronous invocation does.
+
+S3 and EventBridge invoke asynchronously: an error is retried twice, then the event goes to the
+function's failure destination. Here the third failure is returned to the caller instead.
+"""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ASYNC_ATTEMPTS = 3
+
+
+@dataclass
+class LocalContext:
+    """The attributes of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    function_version: str = "$LATEST"
+    aws_request_id: str = ""
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+@dataclass
+class Invocation:
+    result: Any = None
+    error: str | None = None
+    attempts: int = 0
+
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) -> Invocation:
+    invocation = Invocation()
+    for attempt in range(1, ASYNC_ATTEMPTS + 1):
+        invocation.attempts = attempt
+        context = LocalContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
+        try:
+            invocation.result = handler(event, context)
+        except Exception as exc:  # noqa: BLE001 - Lambda catches everything and retries
+            invocation.error = "".join(traceback.format_exception_only(exc)).strip()
+        else:
+            invocation.error = None
+            return invocation
+    return invocation

@@ -1,0 +1,193 @@
+"""A local SageMaker endpoint for the calls this app makes, behaving like SageMaker.
+
+moto marks a transform job Completed the moment it is created and accepts a duplicate name, which
+would hide exactly the bugs that matter here. This endpoint keeps a job InProgress until
+:meth:`SageMakerEmulator.run_pending` runs it with the registered model, refuses a second job of
+the same name with ``ResourceInUse`` (names are unique forever), and sends the "SageMaker
+Transform Job State Change" event to EventBridge when a job ends. boto3 reaches it through
+``AWS_ENDPOINT_URL_SAGEMAKER``; the handlers cannot tell it from SageMaker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ACCOUNT = "123456789012"
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+Runner = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
+class SageMakerEmulator:
+    """State and operations; the HTTP layer below only translates."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.models: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- operations (names as in the SageMaker API) ------------------------------------------
+    def create_model(self, req: dict[str, Any]) -> dict[str, Any]:
+        name = req["ModelName"]
+        with self._lock:
+            if name in self.models:
+                raise ApiError("ValidationException", f"Cannot create already existing model {name}")
+            arn = self._arn("model", name)
+            self.models[name] = {**req, "ModelArn": arn, "CreationTime": time.time()}
+        return {"ModelArn": arn}
+
+    def describe_model(self, req: dict[str, Any]) -> dict[str, Any]:
+        model = self.models.get(req["ModelName"])
+        if model is None:
+            raise ApiError("ValidationException", f"Could not find model {req['ModelName']}.")
+        return model
+
+    def create_transform_job(self, req: dict[str, Any]) -> dict[str, Any]:
+        name = req.get("TransformJobName", "")
+        if not _NAME.match(name):
+            raise ApiError("ValidationException", f"Invalid TransformJobName {name!r}")
+        if req.get("ModelName") not in self.models:
+            raise ApiError("ValidationException", f"Could not find model \"{req.get('ModelName')}\".")
+        with self._lock:
+            if name in self.jobs:
+                raise ApiError(
+                    "ResourceInUse",
+                    f"Job name must be unique within an AWS account and region, and a job with "
+                    f"this name already exists ({self._arn('transform-job', name)})",
+                )
+            arn = self._arn("transform-job", name)
+            self.jobs[name] = {
+                **req,
+                "TransformJobArn": arn,
+                "TransformJobStatus": "InProgress",
+                "CreationTime": time.time(),
+            }
+        return {"TransformJobArn": arn}
+
+    def describe_transform_job(self, req: dict[str, Any]) -> dict[str, Any]:
+        job = self.jobs.get(req["TransformJobName"])
+        if job is None:
+            raise ApiError(
+                "ValidationException",
+                f"Could not find requested job with name {req['TransformJobName']}",
+            )
+        return {k: v for k, v in job.items() if k != "Tags"}
+
+    def list_transform_jobs(self, req: dict[str, Any]) -> dict[str, Any]:
+        wanted = req.get("StatusEquals")
+        summaries = [
+            {k: job.get(k) for k in ("TransformJobName", "TransformJobArn", "TransformJobStatus",
+                                      "CreationTime", "TransformEndTime", "FailureReason")
+             if job.get(k) is not None}
+            for job in self.jobs.values()
+            if wanted in (None, job["TransformJobStatus"])
+        ]
+        return {"TransformJobSummaries": summaries}
+
+    def stop_transform_job(self, req: dict[str, Any]) -> dict[str, Any]:
+        job = self.describe_transform_job(req)
+        if job["TransformJobStatus"] == "InProgress":
+            self._finish(req["TransformJobName"], "Stopped", None)
+        return {}
+
+    # -- running jobs -------------------------------------------------------------------------
+    def pending(self) -> list[str]:
+        return [n for n, j in self.jobs.items() if j["TransformJobStatus"] == "InProgress"]
+
+    def run_pending(self, runner: Runner) -> list[str]:
+        """Run every InProgress job with ``runner(job, model)``; returns the names run."""
+        names = self.pending()
+        for name in names:
+            job = self.jobs[name]
+            job["TransformStartTime"] = time.time()
+            try:
+                runner(job, self.models[job["ModelName"]])
+            except Exception as exc:  # noqa: BLE001 - any failure ends the job as Failed
+                self._finish(name, "Failed", str(exc)[:1024])
+            else:
+                self._finish(name, "Completed", None)
+        return names
+
+    def _finish(self, name: str, status: str, reason: str | None) -> None:
+        job = self.jobs[name]
+        job["TransformJobStatus"] = status
+        job["TransformEndTime"] = time.time()
+        if reason:
+            job["FailureReason"] = reason
+        for listener in self.listeners:
+            listener(self.state_change_detail(name))
+
+    def state_change_detail(self, name: str) -> dict[str, Any]:
+        """The ``detail`` of the EventBridge event: the job's description, times in ms."""
+        job = self.jobs[name]
+        detail = {k: v for k, v in job.items() if k != "Tags"}
+        for key in ("CreationTime", "TransformStartTime", "TransformEndTime"):
+            if key in detail:
+                detail[key] = int(detail[key] * 1000)
+        detail["Tags"] = {t["Key"]: t["Value"] for t in job.get("Tags", [])}
+        return detail
+
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:{kind}/{name.lower()}"
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def start(self) -> str:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                target = self.headers.get("X-Amz-Target", "")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, payload = emulator.dispatch(target.partition(".")[2], body)
+                data = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def dispatch(self, operation: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+        handler = getattr(self, method, None) if operation in _OPERATIONS else None
+        if handler is None:
+            return 400, {"__type": "UnknownOperationException",
+                         "message": f"local SageMaker does not implement {operation}"}
+        try:
+            return 200, handler(json.loads(body or b"{}"))
+        except ApiError as exc:
+            return 400, {"__type": exc.code, "message": exc.message}
+
+
+_OPERATIONS = {
+    "CreateModel", "DescribeModel", "CreateTransformJob", "DescribeTransformJob",
+    "ListTransformJobs", "StopTransformJob",
+}

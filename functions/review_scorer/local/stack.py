@@ -1,0 +1,178 @@
+"""The local stand-in for the deployed stack: the same bucket, topic, trigger and rule.
+
+moto's server (S3, SNS, SQS, EventBridge) and the local SageMaker endpoint run on 127.0.0.1 in
+this process; ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_SAGEMAKER`` point boto3 at them, so the
+handlers run unchanged. Where AWS would invoke a Lambda (the S3 trigger, the EventBridge rule)
+the events land in SQS queues with the template's own filter and pattern, and
+:mod:`review_scorer.local.flow` hands them to the handlers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from review_scorer import layout
+from review_scorer.aws import clients
+from review_scorer.local.sagemaker_api import SageMakerEmulator
+
+MODELS_PREFIX = "models/"
+BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
+_MANAGED_ENV = (
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION",
+    "AWS_PROFILE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACE_DISABLED",
+    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+)
+
+
+@dataclass
+class StackConfig:
+    """The stack's parameters, with the template's defaults."""
+
+    bucket: str = "review-scorer-local"
+    region: str = "us-east-1"
+    job_name_prefix: str = "rs"
+    model_name: str = "review-scorer-local-model"
+    review_column: str = "review_body"
+    instance_type: str = "ml.m5.large"
+    instance_count: int = 1
+    shard_max_bytes: int = 32 * 1024 * 1024
+    max_payload_mb: int = 6
+    log_level: str = "WARNING"
+
+
+@dataclass
+class Queues:
+    uploads: str = ""
+    transform_events: str = ""
+    notifications: str = ""
+
+
+@dataclass
+class LocalStack:
+    config: StackConfig = field(default_factory=StackConfig)
+    sagemaker: SageMakerEmulator | None = None
+    topic_arn: str = ""
+    queues: Queues = field(default_factory=Queues)
+    _moto: Any = None
+    _saved_env: dict[str, str | None] = field(default_factory=dict)
+
+    def __enter__(self) -> LocalStack:
+        from moto.server import ThreadedMotoServer  # the local extra
+
+        self._saved_env = {name: os.environ.get(name) for name in _MANAGED_ENV}
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        _, port = self._moto.get_host_and_port()
+        self.sagemaker = SageMakerEmulator(self.config.region)
+        sagemaker_url = self.sagemaker.start()
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        os.environ.update({
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_REGION": self.config.region,
+            "POWERTOOLS_SERVICE_NAME": "review-scorer",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
+            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+        })
+        clients.reset()
+        self._provision()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.sagemaker:
+            self.sagemaker.stop()
+        if self._moto:
+            self._moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        clients.reset()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.config.region)  # type: ignore[call-overload]
+
+    def function_environment(self) -> dict[str, str]:
+        """What the template sets on both functions (see Settings)."""
+        c = self.config
+        return {
+            "BUCKET_NAME": c.bucket,
+            "TOPIC_ARN": self.topic_arn,
+            "MODEL_NAME": c.model_name,
+            "JOB_NAME_PREFIX": c.job_name_prefix,
+            "INSTANCE_TYPE": c.instance_type,
+            "INSTANCE_COUNT": str(c.instance_count),
+            "REVIEW_COLUMN": c.review_column,
+            "SHARD_MAX_BYTES": str(c.shard_max_bytes),
+            "MAX_PAYLOAD_MB": str(c.max_payload_mb),
+        }
+
+    def register_model(self, archive: Path) -> str:
+        """Upload ``model.tar.gz`` and create the SageMaker Model the stack's parameter names."""
+        key = f"{MODELS_PREFIX}{self.config.model_name}/model.tar.gz"
+        self.client("s3").upload_file(str(archive), self.config.bucket, key)
+        self.client("sagemaker").create_model(
+            ModelName=self.config.model_name,
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/review-scorer-sagemaker",
+            PrimaryContainer={
+                "Image": BLAZINGTEXT_IMAGE,
+                "ModelDataUrl": layout.s3_uri(self.config.bucket, key),
+            },
+        )
+        return key
+
+    def _provision(self) -> None:
+        s3, sns, sqs, events = (self.client(s) for s in ("s3", "sns", "sqs", "events"))
+        bucket = self.config.bucket
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        self.topic_arn = sns.create_topic(Name="review-scorer-notifications")["TopicArn"]
+        arns = {}
+        for name in ("uploads", "transform_events", "notifications"):
+            url = sqs.create_queue(QueueName=f"review-scorer-{name.replace('_', '-')}")["QueueUrl"]
+            setattr(self.queues, name, url)
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            arns[name] = attributes["Attributes"]["QueueArn"]
+        # The template's S3 trigger: StartScoring on incoming/*.csv
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{
+                "QueueArn": arns["uploads"],
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [
+                    {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
+                    {"Name": "suffix", "Value": layout.UPLOAD_SUFFIX},
+                ]}},
+            }],
+        })
+        # The template's EventBridge rule: PublishResults on this stack's finished jobs
+        pattern = layout.transform_event_pattern(self.config.job_name_prefix)
+        events.put_rule(Name="review-scorer-transform-jobs", EventPattern=json.dumps(pattern))
+        events.put_targets(Rule="review-scorer-transform-jobs",
+                           Targets=[{"Id": "publish-results", "Arn": arns["transform_events"]}])
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arns["notifications"])
+        assert self.sagemaker is not None
+        self.sagemaker.listeners.append(self._send_state_change)
+
+    def _send_state_change(self, detail: dict[str, Any]) -> None:
+        """What SageMaker does when a job ends: an event on the default bus."""
+        self.client("events").put_events(Entries=[{
+            "Source": layout.TRANSFORM_EVENT_SOURCE,
+            "DetailType": layout.TRANSFORM_EVENT_DETAIL_TYPE,
+            "Resources": [detail["TransformJobArn"]],
+            "Detail": json.dumps(detail),
+        }])

@@ -1,0 +1,93 @@
+"""Running one transform job the way SageMaker Batch Transform runs a BlazingText job.
+
+Each object under the input prefix is one file; with SplitType Line every line is a record, and
+with BatchStrategy MultiRecord records are sent in mini-batches of at most MaxPayloadInMB. The
+answers are assembled line by line into ``<output path>/<file name>.out``. A file with a bad
+record gets no output at all, and the job fails, as on SageMaker.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from review_scorer.local.scorer import BadRecordError, FastTextScorer
+
+MIB = 1024 * 1024
+
+
+class TransformFailure(Exception):
+    """Ends the job as Failed; the message becomes its FailureReason."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Location:
+        if not uri.startswith("s3://"):
+            raise TransformFailure(f"ClientError: {uri} is not an S3 URI")
+        bucket, _, key = uri[len("s3://") :].partition("/")
+        return cls(bucket, key)
+
+
+def mini_batches(lines: Iterator[bytes], max_payload_bytes: int) -> Iterator[list[bytes]]:
+    """Group records into requests no larger than the payload limit."""
+    batch: list[bytes] = []
+    size = 0
+    for line in lines:
+        if len(line) > max_payload_bytes:
+            raise TransformFailure(
+                "ClientError: a record is larger than MaxPayloadInMB; raise it or shorten the input"
+            )
+        if batch and size + len(line) > max_payload_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(line)
+        size += len(line)
+    if batch:
+        yield batch
+
+
+def score_file(data: Iterator[bytes], scorer: FastTextScorer, max_payload_bytes: int) -> bytes:
+    """The ``.out`` content for one input file, or :class:`TransformFailure` for a bad record."""
+    out: list[bytes] = []
+    for number, batch in enumerate(mini_batches(data, max_payload_bytes), start=1):
+        for line in batch:
+            try:
+                answer = scorer.predict(json.loads(line))
+            except (ValueError, BadRecordError) as exc:
+                raise TransformFailure(
+                    f"ClientError: bad record in mini-batch {number}: {type(exc).__name__}"
+                ) from None
+            out.append(json.dumps(answer).encode("utf-8") + b"\n")
+    return b"".join(out)
+
+
+def run_job(
+    job: dict[str, Any],
+    scorer: FastTextScorer,
+    s3: Any,
+    on_file: Callable[[str], None] | None = None,
+) -> None:
+    """Score every input file of ``job`` (a DescribeTransformJob shape) and write the outputs."""
+    source = S3Location.parse(job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"])
+    output = S3Location.parse(job["TransformOutput"]["S3OutputPath"])
+    max_payload = int(job.get("MaxPayloadInMB", 6)) * MIB
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=source.bucket, Prefix=source.key)
+    keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+    if not keys:
+        raise TransformFailure(f"ClientError: no input found under s3://{source.bucket}/{source.key}")
+    for key in keys:
+        body = s3.get_object(Bucket=source.bucket, Key=key)["Body"]
+        lines = (line for line in body.iter_lines(keepends=True) if line.strip())
+        result = score_file(lines, scorer, max_payload)
+        out_key = posixpath.join(output.key, posixpath.basename(key) + ".out")
+        s3.put_object(Bucket=output.bucket, Key=out_key, Body=result)
+        if on_file:
+            on_file(key)

@@ -1,0 +1,57 @@
+"""The manifest: what StartScoring sent to the model, for PublishResults to join back.
+
+Stored as ``staging/<job>/manifest.json`` (outside the transform job's input prefix). It pins the
+exact object version that was read, so the join reads the same bytes even if the key is
+overwritten meanwhile.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from review_scorer.row_marks import MarkedRange
+
+MANIFEST_SCHEMA_VERSION = 1
+
+
+class RowCounts(BaseModel):
+    """Data rows of a file by what happened to them. ``total`` = the sum of the others."""
+
+    total: int = 0
+    scored: int = 0
+    empty: int = 0
+    rejected: int = 0
+
+
+class SourceObject(BaseModel):
+    """The uploaded object, pinned to one version (or ETag, where the bucket is unversioned)."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str
+    size: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class ShardEntry(BaseModel):
+    key: str
+    rows: int = Field(ge=1)
+
+
+class Manifest(BaseModel):
+    schema_version: int = MANIFEST_SCHEMA_VERSION
+    job: str
+    name: str = Field(description="upload path below incoming/ without .csv")
+    source: SourceObject
+    model: str
+    review_column: str
+    columns: list[str]
+    rows: RowCounts
+    shards: list[ShardEntry]
+    marks: list[MarkedRange] = Field(description="rows not sent to the model, as ranges")
+    tokenizer_version: str
+    created_at: str

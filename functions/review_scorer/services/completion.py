@@ -1,0 +1,64 @@
+"""PublishResults' work: join predictions to the original rows and write the labeled CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from review_scorer.aws import s3
+from review_scorer.csv_input import open_text, read_table
+from review_scorer.errors import MissingOutputError, PredictionCountMismatchError, SourceChangedError
+from review_scorer.join import RESULT_COLUMNS, JoinTally, labeled_rows, neutralise
+from review_scorer.layout import labeled_key, prediction_key, s3_uri
+from review_scorer.manifest import Manifest
+from review_scorer.predictions import Prediction, parse_prediction
+from review_scorer.summary import SUCCEEDED, Summary
+
+
+def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
+    """Every prediction of the job, shard by shard in staging order, each shard's count checked."""
+    for shard in manifest.shards:
+        key = prediction_key(manifest.job, shard.key)
+        if not s3.exists(bucket, key):
+            raise MissingOutputError(f"the transform job wrote no output {key} for {shard.key}")
+        count = 0
+        for line in io.TextIOWrapper(s3.open_object(bucket, key), encoding="utf-8", newline="\n"):
+            if line.strip():
+                count += 1
+                yield parse_prediction(line, where=f"{key} line {count}")
+        if count != shard.rows:
+            raise PredictionCountMismatchError(
+                f"{key} holds {count} predictions for the {shard.rows} rows of {shard.key}"
+            )
+
+
+def write_labeled(manifest: Manifest, predictions: Iterator[Prediction], job: str | None) -> Summary:
+    """Write ``results/<name>.labeled.csv`` whole, or raise and write nothing."""
+    source = manifest.source
+    body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)
+    table = read_table(open_text(body), manifest.review_column)
+    tally = JoinTally()
+    with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
+        path = Path(tmp) / "labeled.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([*(neutralise(c) for c in table.columns), *RESULT_COLUMNS])
+            writer.writerows(labeled_rows(table.rows, manifest.marks, predictions, tally))
+        if tally.rows != manifest.rows.total:
+            raise SourceChangedError(
+                f"the file now has {tally.rows} rows but {manifest.rows.total} were staged"
+            )
+        key = labeled_key(manifest.name)
+        s3.upload_file(path, source.bucket, key, "text/csv; charset=utf-8")
+    return Summary(
+        status=SUCCEEDED,
+        source=source.uri,
+        results=s3_uri(source.bucket, key),
+        rows=manifest.rows,
+        labels=dict(tally.labels.most_common()),
+        job=job,
+        model=manifest.model,
+    )

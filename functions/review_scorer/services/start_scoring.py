@@ -1,0 +1,79 @@
+"""What StartScoring does with one uploaded object: start its job once, or refuse it once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from review_scorer import layout
+from review_scorer.aws import s3, sagemaker
+from review_scorer.errors import InputError
+from review_scorer.events import S3EventRecord
+from review_scorer.manifest import SourceObject
+from review_scorer.observability import logger
+from review_scorer.services.completion import write_labeled
+from review_scorer.services.notify import already_notified, announce
+from review_scorer.services.staging import StagingTarget, stage
+from review_scorer.settings import Settings
+from review_scorer.summary import failed
+from review_scorer.transform_request import transform_request
+
+
+class Outcome(StrEnum):
+    STARTED = "started"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+    COMPLETED = "completed"  # nothing to send to the model: finished without a job
+    IGNORED = "ignored"
+
+
+def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
+    obj = record.s3.object
+    source = SourceObject(
+        bucket=record.s3.bucket.name,
+        key=obj.decoded_key,
+        version_id=obj.version_id,
+        etag=obj.e_tag.strip('"'),
+        size=obj.size,
+    )
+    version = source.version_id or source.etag
+    job = layout.job_name(settings.job_name_prefix, source.bucket, source.key, version)
+    return StagingTarget(job=job, name=layout.upload_name(source.key), source=source)
+
+
+def handle_record(record: S3EventRecord, settings: Settings) -> Outcome:
+    key = record.s3.object.decoded_key
+    if not layout.is_upload(key) or record.s3.bucket.name != settings.bucket_name:
+        logger.info("not an upload of this app; ignored", key=key, bucket=record.s3.bucket.name)
+        return Outcome.IGNORED
+    target = target_for(record, settings)
+    logger.append_keys(job=target.job, source=target.source.uri)
+    bucket = target.source.bucket
+    if sagemaker.describe_transform_job(target.job) or already_notified(bucket, target.job):
+        logger.info("already handled; duplicate event ignored")
+        return Outcome.DUPLICATE
+    try:
+        manifest = stage(target, settings)
+    except InputError as error:
+        refuse(target, error, settings)
+        return Outcome.REFUSED
+    if manifest.rows.scored == 0:
+        summary = write_labeled(manifest, iter(()), job=None)
+        announce(summary, bucket=bucket, job=target.job,
+                 summary_key=layout.summary_key(target.name), topic_arn=settings.topic_arn)
+        return Outcome.COMPLETED
+    request = transform_request(target.job, bucket, len(manifest.shards), settings)
+    created = sagemaker.create_transform_job(request)
+    logger.info("transform job started" if created else "transform job existed already",
+                rows=manifest.rows.model_dump(), shards=len(manifest.shards))
+    return Outcome.STARTED if created else Outcome.DUPLICATE
+
+
+def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None:
+    """Quarantine the object with an error.json beside it and send the FAILED message."""
+    source = target.source
+    logger.warning("file refused", error_code=error.code, line=error.line)
+    s3.copy_version(source.bucket, source.key, source.version_id,
+                    layout.quarantine_key(target.name, source.key))
+    summary = failed(source.uri, error, model=settings.model_name)
+    announce(summary, bucket=source.bucket, job=target.job,
+             summary_key=layout.quarantine_error_key(target.name), topic_arn=settings.topic_arn)

@@ -1,0 +1,57 @@
+"""Turning tokenized reviews into Batch Transform input: JSON Lines shards of bounded size.
+
+One ``{"source": "<space separated tokens>"}`` per line, nothing else (BlazingText documents only
+``source`` and ``k``). A shard is flushed when it would pass ``max_bytes``, so memory stays bounded
+by one shard whatever the file size, and a job with InstanceCount > 1 gets several files to spread.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    rows: int
+    size: int
+
+
+def record(tokens: list[str]) -> bytes:
+    """One BlazingText request line for a review's tokens."""
+    return (json.dumps({"source": " ".join(tokens)}, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class ShardWriter:
+    """Packs records into shards and hands each full one to ``flush(index, data)``."""
+
+    def __init__(self, max_bytes: int, flush: Callable[[int, bytes], None]) -> None:
+        self._max_bytes = max_bytes
+        self._flush = flush
+        self._buffer = io.BytesIO()
+        self._rows = 0
+        self.shards: list[Shard] = []
+
+    def add(self, tokens: list[str]) -> None:
+        line = record(tokens)
+        if self._rows and self._buffer.tell() + len(line) > self._max_bytes:
+            self._emit()
+        self._buffer.write(line)
+        self._rows += 1
+
+    def close(self) -> list[Shard]:
+        """Flush the last shard and return all of them, in order."""
+        if self._rows:
+            self._emit()
+        return self.shards
+
+    def _emit(self) -> None:
+        data = self._buffer.getvalue()
+        index = len(self.shards)
+        self._flush(index, data)
+        self.shards.append(Shard(index=index, rows=self._rows, size=len(data)))
+        self._buffer = io.BytesIO()
+        self._rows = 0

@@ -1,0 +1,62 @@
+"""The one document that tells the outcome of a file.
+
+The same JSON is written to ``results/<name>.summary.json`` (or beside a quarantined file), sent
+as the SNS message and printed by ``review-scorer local run --json``. It never holds review text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from review_scorer.errors import ScoringError
+from review_scorer.manifest import RowCounts
+
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+NO_ERROR_CODE = "NONE"
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    line: int | None = None
+
+
+class Summary(BaseModel):
+    status: Literal["SUCCEEDED", "FAILED"]
+    source: str
+    results: str | None = None
+    rejects: str | None = None
+    rows: RowCounts = Field(default_factory=RowCounts)
+    labels: dict[str, int] = Field(default_factory=dict)
+    job: str | None = None
+    model: str | None = None
+    error: ErrorInfo | None = None
+    summary: str | None = Field(default=None, description="where this document is stored")
+    finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    def message_attributes(self) -> dict[str, dict[str, str]]:
+        """SNS message attributes for subscription filter policies."""
+        code = self.error.code if self.error else NO_ERROR_CODE
+        return {
+            "status": {"DataType": "String", "StringValue": self.status},
+            "error_code": {"DataType": "String", "StringValue": code},
+        }
+
+    def subject(self) -> str:
+        """An SNS subject: ASCII, one line, under 100 characters."""
+        name = self.source.rsplit("/", 1)[-1]
+        ascii_name = "".join(c if 32 <= ord(c) < 127 else "?" for c in name)
+        return f"review-scorer {self.status}: {ascii_name}"[:99]
+
+
+def failed(source: str, error: ScoringError, **fields: object) -> Summary:
+    """A FAILED summary carrying the error's code, message and line."""
+    info = ErrorInfo(code=error.code, message=error.message, line=error.line)
+    return Summary.model_validate({"status": FAILED, "source": source, "error": info, **fields})

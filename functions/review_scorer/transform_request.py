@@ -1,0 +1,42 @@
+"""The CreateTransformJob request for one staged file (BlazingText, JSON Lines in and out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from review_scorer.layout import predictions_prefix, s3_uri, shard_input_prefix
+from review_scorer.settings import Settings
+
+JSON_LINES = "application/jsonlines"
+
+
+def transform_request(job: str, bucket: str, shard_count: int, settings: Settings) -> dict[str, Any]:
+    """One line per record in, one per record out, same order; never more instances than shards
+    (one input file goes to one instance, so extra instances would idle and cost)."""
+    return {
+        "TransformJobName": job,
+        "ModelName": settings.model_name,
+        "BatchStrategy": "MultiRecord",
+        "MaxPayloadInMB": settings.max_payload_mb,
+        "TransformInput": {
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": s3_uri(bucket, shard_input_prefix(job)),
+                }
+            },
+            "ContentType": JSON_LINES,
+            "SplitType": "Line",
+            "CompressionType": "None",
+        },
+        "TransformOutput": {
+            "S3OutputPath": s3_uri(bucket, predictions_prefix(job)),
+            "Accept": JSON_LINES,
+            "AssembleWith": "Line",
+        },
+        "TransformResources": {
+            "InstanceType": settings.instance_type,
+            "InstanceCount": max(1, min(settings.instance_count, shard_count)),
+        },
+        "Tags": [{"Key": "app", "Value": "review-scorer"}],
+    }
