@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         _, port = self._moto.get_host_and_port()
+        # moto keeps its state in process-wide backends: start from nothing, as a new account.
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()  # noqa: S310
         self.sagemaker = SageMakerEmulator(self.config.region)
         sagemaker_url = self.sagemaker.start()
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):

@@ -1,0 +1,60 @@
+"""Fixtures shared by every test layer: the demo model, a local stack, a flow through it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_scorer.local.flow import LocalFlow
+from review_scorer.local.stack import LocalStack, StackConfig
+
+REPO = Path(__file__).resolve().parent.parent
+EVENTS = REPO / "events"
+
+
+@pytest.fixture(scope="session")
+def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model, trained once per test session from the synthetic corpus."""
+    from review_scorer_training.demo import demo_model as build
+
+    return build(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture
+def stack_config() -> StackConfig:
+    return StackConfig()
+
+
+@pytest.fixture
+def stack(stack_config: StackConfig, demo_model: Path) -> Iterator[LocalStack]:
+    """A fresh local stack (moto server + local SageMaker) with the demo model registered."""
+    with LocalStack(stack_config) as running:
+        running.register_model(demo_model)
+        yield running
+
+
+@pytest.fixture
+def flow(stack: LocalStack) -> LocalFlow:
+    return LocalFlow(stack)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))

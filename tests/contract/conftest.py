@@ -1,0 +1,88 @@
+"""Fixtures of the contract tests: the template as data, and the SAM CLI run offline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cfn  # tests/contract is on sys.path (rootdir-relative conftest, no __init__.py)
+import pytest
+
+SamRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    return cfn.load_template(cfn.TEMPLATE)
+
+
+@pytest.fixture(scope="session")
+def defaults(template: dict[str, Any]) -> dict[str, str]:
+    """Parameter defaults and pseudo parameters, for :func:`cfn.resolve`."""
+    return cfn.parameter_values(template)
+
+
+@pytest.fixture(scope="session")
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return cfn.functions(template)
+
+
+@pytest.fixture(scope="session")
+def sam_cli() -> Path:
+    """The SAM CLI of the project (``make tools`` installs it in its own virtual environment)."""
+    local = cfn.REPO / ".tools" / "sam" / "bin" / "sam"
+    if local.is_file():
+        return local
+    on_path = shutil.which("sam")
+    if on_path:
+        return Path(on_path)
+    pytest.fail(f"SAM CLI not found at {local} nor on PATH: run `make tools` first")
+
+
+@pytest.fixture(scope="session")
+def sam_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment for the SAM CLI that needs no network, no account and no Docker:
+    dummy credentials and region, no user AWS configuration, no telemetry."""
+    home = tmp_path_factory.mktemp("aws-config")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.pop("PYTHONPATH", None)
+    env.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=str(home / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        SAM_CLI_TELEMETRY="0",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def sam(sam_cli: Path, sam_env: dict[str, str]) -> SamRunner:
+    """Run the SAM CLI: ``sam(args, cwd=..., extra_env=..., timeout=...)``; never raises on a
+    failed command, so the test can show its output."""
+
+    def run(
+        args: Sequence[str],
+        *,
+        cwd: Path = cfn.REPO,
+        extra_env: dict[str, str] | None = None,
+        timeout: float = 180,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(sam_cli), *args],
+            cwd=cwd,
+            env={**sam_env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run

@@ -1,0 +1,452 @@
+"""The template is tested like code: it lints, its handlers import, its trigger cannot loop, its
+configuration matches ``Settings`` and ``layout``, and every permission names its resources.
+
+These tests read ``template.yaml`` offline; only the lint runs the SAM CLI (no account needed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cfn
+import pytest
+from cfn import FUNCTIONS_DIR, REPO, TEMPLATE
+
+from review_scorer import layout
+from review_scorer.settings import Settings
+
+if TYPE_CHECKING:
+    from conftest import SamRunner
+
+START = "StartScoringFunction"
+PUBLISH = "PublishResultsFunction"
+
+# Sample names, computed the way the functions compute them.
+JOB = layout.job_name("rs", "bucket", "incoming/shop/reviews.csv", "3HL4kqtJlcpXroDTDmJ")
+NAME = layout.upload_name("incoming/shop/reviews.csv")
+UPLOAD = "incoming/shop/reviews.csv"
+SHARD = layout.shard_key(JOB, 0)
+
+# What each function does in the bucket (mirrors review_scorer/services). A change there that
+# needs a new permission should fail here first, not in the deployed stack.
+READS = {
+    START: [
+        ("s3:GetObject", UPLOAD),
+        ("s3:GetObjectVersion", UPLOAD),  # reads and quarantines one exact version
+        ("s3:GetObject", layout.notified_key(JOB)),
+    ],
+    PUBLISH: [
+        ("s3:GetObject", UPLOAD),
+        ("s3:GetObjectVersion", UPLOAD),
+        ("s3:GetObject", layout.manifest_key(JOB)),
+        ("s3:GetObject", layout.prediction_key(JOB, SHARD)),
+        ("s3:GetObject", layout.notified_key(JOB)),
+    ],
+}
+# Keys probed with HeadObject that may be missing: only s3:ListBucket turns a 403 into the 404
+# the code expects (S3 evaluates it with the key as s3:prefix).
+PROBES = {
+    START: [layout.notified_key(JOB)],
+    PUBLISH: [layout.notified_key(JOB), layout.prediction_key(JOB, SHARD)],
+}
+WRITES = {
+    START: [
+        SHARD,
+        layout.manifest_key(JOB),
+        layout.quarantine_key(NAME, UPLOAD),
+        layout.quarantine_error_key(NAME),
+        # a file with no review to score finishes at once, without a job
+        layout.labeled_key(NAME),
+        layout.summary_key(NAME),
+        layout.notified_key(JOB),
+    ],
+    PUBLISH: [layout.labeled_key(NAME), layout.summary_key(NAME), layout.notified_key(JOB)],
+}
+OWN_PREFIXES = {
+    START: (layout.STAGING_PREFIX, layout.QUARANTINE_PREFIX, layout.RESULTS_PREFIX),
+    PUBLISH: (layout.RESULTS_PREFIX, layout.STAGING_PREFIX),
+}
+SAGEMAKER_ACTIONS = {
+    START: ["sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:AddTags"],
+    PUBLISH: ["sagemaker:DescribeTransformJob"],
+}
+WRITE_ACTION = re.compile(r"^s3:(Put|Delete|Abort|Restore|Replicate|Create)")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _statements(function: dict[str, Any], values: dict[str, str]) -> list[dict[str, Any]]:
+    """The function's policy statements, names and ARNs resolved with ``values``."""
+    statements: list[dict[str, Any]] = []
+    for policy in cfn.as_list(function.get("Policies", [])):
+        statements.extend(cfn.resolve(cfn.as_list(policy["Statement"]), values))
+    return statements
+
+
+def _iam_match(pattern: str, value: str) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value) is not None
+
+
+def _allows(
+    statements: list[dict[str, Any]], action: str, resource: str, s3_prefix: str | None = None
+) -> bool:
+    """True if an Allow statement grants ``action`` on ``resource`` (in the given context)."""
+    for statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        if not any(_iam_match(a, action) for a in cfn.as_list(statement["Action"])):
+            continue
+        if not any(_iam_match(r, resource) for r in cfn.as_list(statement["Resource"])):
+            continue
+        condition = statement.get("Condition")
+        if condition is None:
+            return True
+        if set(condition) == {"StringLike"} and set(condition["StringLike"]) == {"s3:prefix"}:
+            patterns = cfn.as_list(condition["StringLike"]["s3:prefix"])
+            if s3_prefix is not None and any(_iam_match(p, s3_prefix) for p in patterns):
+                return True
+    return False
+
+
+def _bucket_name(template: dict[str, Any], values: dict[str, str]) -> str:
+    name = cfn.resolve(template["Resources"]["ScoringBucket"]["Properties"]["BucketName"], values)
+    assert isinstance(name, str)
+    return name
+
+
+def _s3_trigger(functions: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    triggers = [
+        (name, event["Properties"])
+        for name, function in functions.items()
+        for event in function.get("Events", {}).values()
+        if event["Type"] == "S3"
+    ]
+    assert len(triggers) == 1, f"expected exactly one S3 trigger, found {triggers}"
+    return triggers[0]
+
+
+# --- the template as a whole --------------------------------------------------------------------
+
+
+def test_template_passes_sam_validate_with_lint(sam: SamRunner) -> None:
+    # Given the template, When the SAM CLI validates it with cfn-lint
+    result = sam(["validate", "--lint", "--template-file", str(TEMPLATE)])
+    # Then it is valid, with no lint finding
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_function_handler_resolves_to_a_callable_in_its_code_uri(
+    functions: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(FUNCTIONS_DIR))
+    for name, function in functions.items():
+        code_dir = (REPO / function["CodeUri"]).resolve()
+        module_name, _, attribute = function["Handler"].rpartition(".")
+        module_file = code_dir / (module_name.replace(".", "/") + ".py")
+        assert module_file.is_file(), f"{name}: {function['Handler']} has no {module_file}"
+        module = importlib.import_module(module_name)
+        assert Path(module.__file__ or "").resolve() == module_file, module.__file__
+        assert callable(getattr(module, attribute, None)), f"{name}: {attribute} is not callable"
+
+
+def test_functions_are_built_by_the_makefile_for_their_runtime_and_architecture(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    # The Makefile's default pip platform and Python must be the ones the Lambda runs.
+    makefile = (FUNCTIONS_DIR / "Makefile").read_text(encoding="utf-8")
+    platform = re.search(r"^LAMBDA_PLATFORM \?= (\S+)$", makefile, re.M)
+    python = re.search(r"^LAMBDA_PYTHON \?= (\S+)$", makefile, re.M)
+    assert platform and python
+    arch = {"arm64": "aarch64", "x86_64": "x86_64"}
+    for name, function in functions.items():
+        assert function["Metadata"].get("BuildMethod") == "makefile", name
+        assert re.search(rf"^(.* )?build-{name}( .*)?:", makefile, re.M), f"no build-{name}"
+        assert function["Runtime"] == f"python{python.group(1)}", name
+        (architecture,) = function["Architectures"]
+        assert platform.group(1).endswith(arch[architecture]), name
+
+
+# --- trigger and rule: no loops, no drift from layout.py -------------------------------------
+
+
+def test_upload_trigger_fires_only_for_csv_files_under_incoming(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    name, trigger = _s3_trigger(functions)
+    assert name == START
+    assert trigger["Bucket"] == {"Ref": "ScoringBucket"}
+    assert cfn.as_list(trigger["Events"]) == ["s3:ObjectCreated:*"]
+    rules = {rule["Name"]: rule["Value"] for rule in trigger["Filter"]["S3Key"]["Rules"]}
+    assert rules == {"prefix": layout.INCOMING_PREFIX, "suffix": layout.UPLOAD_SUFFIX}
+
+
+def test_nothing_the_app_writes_can_match_the_upload_trigger(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    # Given the trigger's prefix, When any written prefix is compared with it
+    _, trigger = _s3_trigger(functions)
+    rules = {rule["Name"]: rule["Value"] for rule in trigger["Filter"]["S3Key"]["Rules"]}
+    # Then no key under a written prefix can also lie under the trigger's prefix
+    for written in layout.WRITTEN_PREFIXES:
+        assert not written.startswith(rules["prefix"]), written
+        assert not rules["prefix"].startswith(written), written
+    for keys in WRITES.values():
+        assert not any(key.startswith(rules["prefix"]) for key in keys)
+
+
+@pytest.mark.parametrize("prefix", [None, "rs-prod"])
+def test_transform_rule_pattern_equals_layout_pattern(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], prefix: str | None
+) -> None:
+    overrides = {"JobNamePrefix": prefix} if prefix else {}
+    values = cfn.parameter_values(template, overrides)
+    rules = [
+        event["Properties"]
+        for event in functions[PUBLISH]["Events"].values()
+        if event["Type"] == "EventBridgeRule"
+    ]
+    assert len(rules) == 1
+    expected = layout.transform_event_pattern(values["JobNamePrefix"])
+    assert cfn.resolve(rules[0]["Pattern"], values) == expected
+
+
+# --- configuration: Settings and template cannot drift ------------------------------------------
+
+
+def test_every_setting_is_set_for_both_functions(functions: dict[str, dict[str, Any]]) -> None:
+    expected = {field.upper() for field in Settings.model_fields}
+    powertools = {
+        "POWERTOOLS_SERVICE_NAME": "review-scorer",
+        "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    assert set(functions) == {START, PUBLISH}
+    for name, function in functions.items():
+        variables = function["Environment"]["Variables"]
+        assert expected <= set(variables), f"{name} misses {expected - set(variables)}"
+        assert {k: variables.get(k) for k in powertools} == powertools, name
+
+
+def test_environment_resolves_to_settings_that_validate(
+    functions: dict[str, dict[str, Any]], template: dict[str, Any], defaults: dict[str, str]
+) -> None:
+    # Given the parameter defaults (and a model name, which has none)
+    values = {**defaults, "ModelName": "reviews-sentiment-v3"}
+    for function in functions.values():
+        env = cfn.resolve(function["Environment"]["Variables"], values)
+        # When the function loads its settings from that environment
+        settings = Settings.model_validate({f: env[f.upper()] for f in Settings.model_fields})
+        # Then they are the template's names, and the defaults are the code's defaults
+        assert settings.bucket_name == _bucket_name(template, values)
+        assert settings.topic_arn == "<NotificationTopic>"
+        for field in (
+            "job_name_prefix",
+            "instance_type",
+            "instance_count",
+            "review_column",
+            "shard_max_bytes",
+            "max_payload_mb",
+        ):
+            assert getattr(settings, field) == Settings.model_fields[field].default, field
+
+
+def test_job_name_prefix_parameter_accepts_what_settings_accept(template: dict[str, Any]) -> None:
+    schema = Settings.model_json_schema()["properties"]["job_name_prefix"]
+    assert template["Parameters"]["JobNamePrefix"]["AllowedPattern"] == schema["pattern"]
+
+
+def test_bucket_name_is_valid_for_the_longest_prefix_and_region(template: dict[str, Any]) -> None:
+    longest_prefix = "a" * 30
+    assert re.fullmatch(
+        template["Parameters"]["BucketNamePrefix"]["AllowedPattern"], longest_prefix
+    )
+    values = {
+        **cfn.parameter_values(template, {"BucketNamePrefix": longest_prefix}),
+        "AWS::Region": "ap-southeast-7",
+    }
+    name = _bucket_name(template, values)
+    assert len(name) <= 63
+    assert re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name), name
+
+
+# --- the bucket -------------------------------------------------------------------------------
+
+
+def test_bucket_keeps_versions_blocks_public_access_and_encrypts(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["ScoringBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    lifecycle = bucket["LifecycleConfiguration"]["Rules"]
+    assert any(
+        "AbortIncompleteMultipartUpload" in r and r["Status"] == "Enabled" for r in lifecycle
+    )
+
+
+def test_bucket_policy_denies_requests_without_tls(template: dict[str, Any]) -> None:
+    policies = [
+        p["Properties"]
+        for p in cfn.resources_of_type(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": "ScoringBucket"}
+    ]
+    assert len(policies) == 1
+    denials = [
+        s
+        for s in cfn.as_list(policies[0]["PolicyDocument"]["Statement"])
+        if s["Effect"] == "Deny"
+        and s["Principal"] in ("*", {"AWS": "*"})
+        and "s3:*" in cfn.as_list(s["Action"])
+        and str(s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")).lower()
+        == "false"
+    ]
+    assert len(denials) == 1
+    assert cfn.as_list(denials[0]["Resource"]) == [
+        {"Fn::GetAtt": ["ScoringBucket", "Arn"]},
+        {"Fn::Sub": "${ScoringBucket.Arn}/*"},
+    ]
+
+
+# --- least privilege ----------------------------------------------------------------------------
+
+
+def test_permissions_are_all_visible_inline_statements(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    # Policy templates, managed policies and IAM resources would escape the checks below.
+    for kind in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        assert not cfn.resources_of_type(template, kind), kind
+    for name, function in functions.items():
+        assert "Role" not in function, name
+        for policy in cfn.as_list(function.get("Policies", [])):
+            assert isinstance(policy, dict) and set(policy) == {"Version", "Statement"}, (
+                f"{name}: {policy} is not an inline policy document"
+            )
+
+
+def test_no_statement_grants_a_wildcard_action_or_pass_role(
+    functions: dict[str, dict[str, Any]], defaults: dict[str, str]
+) -> None:
+    for name, function in functions.items():
+        for statement in _statements(function, defaults):
+            assert statement["Effect"] == "Allow", name
+            for action in cfn.as_list(statement["Action"]):
+                assert "*" not in action, f"{name}: {action}"
+                assert not action.lower().startswith("iam:"), f"{name}: {action}"
+
+
+def test_every_resource_is_named_never_a_wildcard(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, str]
+) -> None:
+    bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
+    jobs_arn = "arn:aws:sagemaker:us-east-1:123456789012:transform-job/rs-*"
+    for name, function in functions.items():
+        for statement in _statements(function, defaults):
+            services = {a.split(":")[0] for a in cfn.as_list(statement["Action"])}
+            assert len(services) == 1, f"{name}: one service per statement keeps scopes clear"
+            for resource in cfn.as_list(statement["Resource"]):
+                assert resource != "*", f"{name}: {statement}"
+                if services == {"s3"}:
+                    assert resource == bucket_arn or resource.startswith(bucket_arn + "/")
+                elif services == {"sagemaker"}:
+                    assert resource == jobs_arn, f"{name}: {resource}"
+                elif services == {"sns"}:
+                    assert resource == "<NotificationTopic>", f"{name}: {resource}"
+                else:
+                    pytest.fail(f"{name}: unexpected service in {statement}")
+
+
+def test_transform_job_actions_are_scoped_to_this_stacks_job_prefix(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    # With a non-default prefix, to prove the ARN follows the parameter
+    values = cfn.parameter_values(template, {"JobNamePrefix": "rs-prod"})
+    own_job = layout.job_name("rs-prod", "b", UPLOAD, "v1")
+    other_job = layout.job_name("other", "b", UPLOAD, "v1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:transform-job/{}"
+    for name, function in functions.items():
+        statements = _statements(function, values)
+        for action in SAGEMAKER_ACTIONS[name]:
+            assert _allows(statements, action, arn.format(own_job)), f"{name}: {action}"
+            assert not _allows(statements, action, arn.format(other_job)), f"{name}: {action}"
+
+
+def test_each_function_writes_only_under_its_own_prefixes(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, str]
+) -> None:
+    objects = f"arn:aws:s3:::{_bucket_name(template, defaults)}/"
+    for name, function in functions.items():
+        for statement in _statements(function, defaults):
+            if not any(WRITE_ACTION.match(a) for a in cfn.as_list(statement["Action"])):
+                continue
+            for resource in cfn.as_list(statement["Resource"]):
+                assert resource.startswith(objects), f"{name}: {resource}"
+                key_pattern = resource[len(objects) :]
+                assert key_pattern.startswith(OWN_PREFIXES[name]), f"{name}: {resource}"
+                assert not key_pattern.startswith(layout.INCOMING_PREFIX)
+
+
+def test_each_function_may_read_probe_and_write_the_keys_it_uses(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, str]
+) -> None:
+    bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
+    for name, function in functions.items():
+        statements = _statements(function, defaults)
+        for action, key in READS[name]:
+            assert _allows(statements, action, f"{bucket_arn}/{key}"), f"{name}: {action} {key}"
+        for key in PROBES[name]:
+            assert _allows(statements, "s3:ListBucket", bucket_arn, s3_prefix=key), (
+                f"{name}: HeadObject of a missing {key} would answer 403, not 404"
+            )
+        for key in WRITES[name]:
+            for action in ("s3:PutObject", "s3:AbortMultipartUpload"):
+                assert _allows(statements, action, f"{bucket_arn}/{key}"), f"{name}: {key}"
+        assert _allows(statements, "sns:Publish", "<NotificationTopic>"), name
+
+
+def test_publish_results_lists_only_predictions_and_staging(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, str]
+) -> None:
+    bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
+    statements = _statements(functions[PUBLISH], defaults)
+    assert _allows(
+        statements, "s3:ListBucket", bucket_arn, s3_prefix=layout.predictions_prefix(JOB)
+    )
+    for prefix in ("", layout.INCOMING_PREFIX, layout.RESULTS_PREFIX, layout.QUARANTINE_PREFIX):
+        assert not _allows(statements, "s3:ListBucket", bucket_arn, s3_prefix=prefix), prefix
+
+
+# --- operations ---------------------------------------------------------------------------------
+
+
+def test_each_function_has_a_log_group_with_retention(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    groups = {
+        group["Properties"]["LogGroupName"].get("Fn::Sub"): group["Properties"]
+        for group in cfn.resources_of_type(template, "AWS::Logs::LogGroup").values()
+    }
+    for name in functions:
+        group = groups.get(f"/aws/lambda/${{{name}}}")
+        assert group is not None, f"{name} has no log group"
+        assert "RetentionInDays" in group, name
+
+
+def test_outputs_name_the_upload_and_results_prefixes(template: dict[str, Any]) -> None:
+    outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
+    assert outputs["UploadPrefix"] == {
+        "Fn::Sub": f"s3://${{ScoringBucket}}/{layout.INCOMING_PREFIX}"
+    }
+    assert outputs["ResultsPrefix"] == {
+        "Fn::Sub": f"s3://${{ScoringBucket}}/{layout.RESULTS_PREFIX}"
+    }
+    assert outputs["BucketName"] == {"Ref": "ScoringBucket"}
+    assert outputs["TopicArn"] == {"Ref": "NotificationTopic"}
+    assert outputs[f"{START}Name"] == {"Ref": START}
+    assert outputs[f"{PUBLISH}Name"] == {"Ref": PUBLISH}

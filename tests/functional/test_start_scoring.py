@@ -1,0 +1,118 @@
+"""StartScoring, driven by events/s3_object_created.json against the local stack."""
+
+from __future__ import annotations
+
+import json
+
+from review_scorer.local.stack import LocalStack
+from review_scorer.tokenizer import tokenize
+from tests.functional.helpers import (
+    keys,
+    read_object,
+    run_start_scoring,
+    sns_messages,
+    upload_for_event,
+)
+
+CSV = (
+    "id,review_body,stars\n"
+    '1,"I love it, really",5\n'
+    "2,,3\n"
+    "3,Poor quality and cheap.,1\n"
+).encode()
+
+
+def only_job(stack: LocalStack) -> dict:  # type: ignore[type-arg]
+    assert stack.sagemaker is not None
+    assert len(stack.sagemaker.jobs) == 1
+    return next(iter(stack.sagemaker.jobs.values()))
+
+
+def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(stack: LocalStack) -> None:
+    # Given the sample event for "incoming/customer+reviews+2026-11.csv" and that object in S3
+    event = upload_for_event(stack, CSV)
+    # When StartScoring runs
+    result = run_start_scoring(stack, event)
+    # Then one transform job reads the staged shards of exactly the non-empty reviews
+    assert result == {"outcomes": ["started"]}
+    job = only_job(stack)
+    name = job["TransformJobName"]
+    assert job["TransformJobStatus"] == "InProgress"
+    shard = read_object(stack, f"staging/{name}/part-00000.jsonl").decode()
+    assert [json.loads(line) for line in shard.splitlines()] == [
+        {"source": " ".join(tokenize("I love it, really"))},
+        {"source": " ".join(tokenize("Poor quality and cheap."))},
+    ]
+    manifest = json.loads(read_object(stack, f"staging/{name}/manifest.json"))
+    assert manifest["source"]["key"] == "incoming/customer reviews 2026-11.csv"
+    assert manifest["rows"] == {"total": 3, "scored": 2, "empty": 1, "rejected": 0}
+    assert manifest["columns"] == ["id", "review_body", "stars"]
+    assert sns_messages(stack) == []  # nothing to announce until the job ends
+
+
+def test_duplicate_s3_event_starts_one_job(stack: LocalStack) -> None:
+    event = upload_for_event(stack, CSV)
+    first = run_start_scoring(stack, event)
+    second = run_start_scoring(stack, event)
+    assert first == {"outcomes": ["started"]}
+    assert second == {"outcomes": ["duplicate"]}
+    only_job(stack)
+
+
+def test_new_upload_to_the_same_key_starts_a_new_job(stack: LocalStack) -> None:
+    run_start_scoring(stack, upload_for_event(stack, CSV))
+    run_start_scoring(stack, upload_for_event(stack, CSV + b"4,Great fit,5\n"))
+    assert stack.sagemaker is not None
+    assert len(stack.sagemaker.jobs) == 2
+
+
+def test_missing_review_column_is_quarantined_and_announced(stack: LocalStack) -> None:
+    # Given a file without the review column
+    event = upload_for_event(stack, b"id,text\n1,hello\n")
+    # When StartScoring runs
+    result = run_start_scoring(stack, event)
+    # Then no job, the file and an error.json in quarantine, and one FAILED message
+    assert result == {"outcomes": ["refused"]}
+    assert stack.sagemaker is not None
+    assert stack.sagemaker.jobs == {}
+    assert sorted(keys(stack, "quarantine/")) == [
+        "quarantine/customer reviews 2026-11/customer reviews 2026-11.csv",
+        "quarantine/customer reviews 2026-11/error.json",
+    ]
+    (message,) = sns_messages(stack)
+    assert message["status"] == "FAILED"
+    assert message["attributes"] == {"status": "FAILED", "error_code": "MISSING_COLUMN"}
+    assert message["error"]["line"] == 1
+    assert "'id', 'text'" in message["error"]["message"]
+    assert message["job"] is None and message["results"] is None
+    error_json = json.loads(read_object(stack, "quarantine/customer reviews 2026-11/error.json"))
+    assert error_json["error"] == message["error"]
+
+
+def test_refused_file_redelivered_is_announced_once(stack: LocalStack) -> None:
+    event = upload_for_event(stack, b"id,text\n1,hello\n")
+    run_start_scoring(stack, event)
+    assert run_start_scoring(stack, event) == {"outcomes": ["duplicate"]}
+    assert len(sns_messages(stack)) == 1
+
+
+def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalStack) -> None:
+    event = upload_for_event(stack, b"id,review_body\n1,\n2,   \n")
+    assert run_start_scoring(stack, event) == {"outcomes": ["completed"]}
+    (message,) = sns_messages(stack)
+    assert message["status"] == "SUCCEEDED"
+    assert message["rows"] == {"total": 2, "scored": 0, "empty": 2, "rejected": 0}
+    assert message["job"] is None
+    labeled = read_object(stack, "results/customer reviews 2026-11.labeled.csv").decode()
+    assert labeled.splitlines() == [
+        "id,review_body,predicted_label,probability,scoring_status",
+        "1,,,,empty",
+        "2,   ,,,empty",
+    ]
+
+
+def test_console_folder_object_is_ignored(stack: LocalStack) -> None:
+    event = upload_for_event(stack, b"")
+    event["Records"][0]["s3"]["object"]["key"] = "incoming/new+folder/"
+    assert run_start_scoring(stack, event) == {"outcomes": ["ignored"]}
+    assert sns_messages(stack) == []
