@@ -43,8 +43,15 @@ def _check_model(path: Path) -> None:
     check_compatible(metadata, where=str(path))
 
 
-def run_local(files: list[Path], *, model: Path | None, review_column: str, out_dir: Path,
-              as_json: bool, show_rows: bool = False) -> int:
+def run_local(
+    files: list[Path],
+    *,
+    model: Path | None,
+    review_column: str,
+    out_dir: Path,
+    as_json: bool,
+    show_rows: bool = False,
+) -> int:
     from review_scorer.local.flow import LocalFlow
     from review_scorer.local.report import outcome_line, print_notification, print_table
     from review_scorer.local.stack import LocalStack, StackConfig
@@ -91,8 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
     run.add_argument("--review-column", default="review_body")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
-    run.add_argument("--json", action="store_true",
-                     help="print each file's summary (the SNS message) as one JSON line")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print each file's summary (the SNS message) as one JSON line",
+    )
 
     commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
     return parser
@@ -103,11 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(f"Sample file: {sample_csv()}")
-            return run_local([sample_csv()], model=None, review_column="review_body",
-                             out_dir=args.out, as_json=False, show_rows=True)
+            return run_local(
+                [sample_csv()],
+                model=None,
+                review_column="review_body",
+                out_dir=args.out,
+                as_json=False,
+                show_rows=True,
+            )
         if args.command == "local":
-            return run_local(args.files, model=args.model, review_column=args.review_column,
-                             out_dir=args.out, as_json=args.json)
+            return run_local(
+                args.files,
+                model=args.model,
+                review_column=args.review_column,
+                out_dir=args.out,
+                as_json=args.json,
+            )
         if args.command == "tokenize":
             for line in sys.stdin:
                 sys.stdout.write(" ".join(tokenize(line.rstrip("\n"))) + "\n")

@@ -53,7 +53,7 @@ class CsvTable:
 def open_text(raw: IO[bytes]) -> IO[str]:
     """Wrap a binary stream (an S3 body or a file) as UTF-8 text without reading it all."""
     if not isinstance(raw, io.BufferedIOBase):
-        raw = io.BufferedReader(raw, READ_BUFFER_BYTES)  # type: ignore[arg-type]
+        raw = io.BufferedReader(raw, READ_BUFFER_BYTES)  # type: ignore[type-var]
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
 
 

@@ -97,11 +97,7 @@ def quarantine_error_key(name: str) -> str:
 
 def is_upload(key: str) -> bool:
     """True for the keys the upload trigger fires on (folder placeholders excluded)."""
-    return (
-        key.startswith(INCOMING_PREFIX)
-        and key.endswith(UPLOAD_SUFFIX)
-        and not key.endswith("/")
-    )
+    return key.startswith(INCOMING_PREFIX) and key.endswith(UPLOAD_SUFFIX) and not key.endswith("/")
 
 
 def s3_uri(bucket: str, key: str) -> str:

@@ -10,7 +10,9 @@ from review_scorer.settings import Settings
 JSON_LINES = "application/jsonlines"
 
 
-def transform_request(job: str, bucket: str, shard_count: int, settings: Settings) -> dict[str, Any]:
+def transform_request(
+    job: str, bucket: str, shard_count: int, settings: Settings
+) -> dict[str, Any]:
     """One line per record in, one per record out, same order; never more instances than shards
     (one input file goes to one instance, so extra instances would idle and cost)."""
     return {

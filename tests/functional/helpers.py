@@ -15,8 +15,9 @@ from review_scorer.local.stack import LocalStack
 from tests.conftest import load_event
 
 
-def upload_for_event(stack: LocalStack, body: bytes, event_file: str = "s3_object_created.json"
-                     ) -> dict[str, Any]:
+def upload_for_event(
+    stack: LocalStack, body: bytes, event_file: str = "s3_object_created.json"
+) -> dict[str, Any]:
     """Upload ``body`` at the event's key and return the event describing that upload."""
     event = copy.deepcopy(load_event(event_file))
     obj = event["Records"][0]["s3"]["object"]
@@ -56,4 +57,4 @@ def read_object(stack: LocalStack, key: str) -> bytes:
     return stack.client("s3").get_object(Bucket=stack.config.bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
 
 
-SAMPLE = (Path(__file__).resolve().parents[2] / "functions/review_scorer/local/samples/reviews.csv")
+SAMPLE = Path(__file__).resolve().parents[2] / "functions/review_scorer/local/samples/reviews.csv"

@@ -21,11 +21,11 @@ from tests.functional.helpers import (
 )
 
 CSV = (
-    "id,review_body,note\n"
-    '1,"I love this dress, it fits perfectly",=1+2\n'
-    "2,,\n"
-    "3,Very disappointed: poor quality.,-1\n"
-).encode()
+    b"id,review_body,note\n"
+    b'1,"I love this dress, it fits perfectly",=1+2\n'
+    b"2,,\n"
+    b"3,Very disappointed: poor quality.,-1\n"
+)
 LABELED = "results/customer reviews 2026-11.labeled.csv"
 
 
@@ -151,7 +151,8 @@ def test_missing_output_fails_with_missing_output(stack: LocalStack, started_job
 
 
 def test_unknown_job_is_ignored(stack: LocalStack) -> None:
-    result = run_publish_results(stack, "rs-00000000000000000000000000000000",
-                                 "transform_job_completed.json")
+    result = run_publish_results(
+        stack, "rs-00000000000000000000000000000000", "transform_job_completed.json"
+    )
     assert result["status"] is None
     assert sns_messages(stack) == []

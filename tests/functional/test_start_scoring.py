@@ -14,12 +14,7 @@ from tests.functional.helpers import (
     upload_for_event,
 )
 
-CSV = (
-    "id,review_body,stars\n"
-    '1,"I love it, really",5\n'
-    "2,,3\n"
-    "3,Poor quality and cheap.,1\n"
-).encode()
+CSV = b'id,review_body,stars\n1,"I love it, really",5\n2,,3\n3,Poor quality and cheap.,1\n'
 
 
 def only_job(stack: LocalStack) -> dict:  # type: ignore[type-arg]

@@ -29,8 +29,14 @@ def test_predictions_fill_sent_rows_in_order_and_skip_marked_ones() -> None:
     marker.mark(3, EMPTY)
     tally = JoinTally()
     # When two predictions come back for rows 1 and 4
-    out = list(labeled_rows(rows("good", "", " ", "bad"), marker.ranges,
-                            iter([prediction("1", 0.9), prediction("-1", 0.8)]), tally))
+    out = list(
+        labeled_rows(
+            rows("good", "", " ", "bad"),
+            marker.ranges,
+            iter([prediction("1", 0.9), prediction("-1", 0.8)]),
+            tally,
+        )
+    )
     # Then each lands on its row and the empty rows are kept and marked
     assert out == [
         ["id1", "good", "1", "0.900000", "scored"],
@@ -61,8 +67,13 @@ def test_more_predictions_than_rows_sent_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ['not json', '{"label": [], "prob": []}', '{"label": ["__label__1"], "prob": [0.5, 0.4]}',
-     '{"label": ["__label__1"], "prob": [7]}', '{"prob": [0.5]}'],
+    [
+        "not json",
+        '{"label": [], "prob": []}',
+        '{"label": ["__label__1"], "prob": [0.5, 0.4]}',
+        '{"label": ["__label__1"], "prob": [7]}',
+        '{"prob": [0.5]}',
+    ],
 )
 def test_invalid_prediction_lines_are_refused_with_where(line: str) -> None:
     with pytest.raises(InvalidPredictionError) as caught:
@@ -78,9 +89,19 @@ def test_fasttext_probability_just_over_one_is_accepted_and_printed_as_one() -> 
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+cmd", "'+cmd"), ("-x", "'-x"), ("@ops", "'@ops"),
-     ("\tx", "'\tx"), ("\rx", "'\rx"), ("-1", "-1"), ("+3.5", "+3.5"), ("-2e3", "-2e3"),
-     ("plain", "plain"), ("", "")],
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+cmd", "'+cmd"),
+        ("-x", "'-x"),
+        ("@ops", "'@ops"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-1", "-1"),
+        ("+3.5", "+3.5"),
+        ("-2e3", "-2e3"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
 )
 def test_cells_a_spreadsheet_would_run_are_neutralised_but_numbers_are_not(
     cell: str, expected: str

@@ -17,8 +17,11 @@ def test_job_name_is_the_same_for_the_same_upload() -> None:
 
 @pytest.mark.parametrize(
     ("bucket", "key", "version"),
-    [("other", "incoming/a b.csv", "v1"), ("bucket", "incoming/a+b.csv", "v1"),
-     ("bucket", "incoming/a b.csv", "v2")],
+    [
+        ("other", "incoming/a b.csv", "v1"),
+        ("bucket", "incoming/a+b.csv", "v1"),
+        ("bucket", "incoming/a b.csv", "v2"),
+    ],
 )
 def test_job_name_changes_with_bucket_key_or_version(bucket: str, key: str, version: str) -> None:
     assert layout.job_name("rs", bucket, key, version) != layout.job_name(
@@ -49,9 +52,15 @@ def test_result_keys_keep_the_folder_below_incoming() -> None:
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [("incoming/a.csv", True), ("incoming/x/y z.csv", True), ("incoming/", False),
-     ("incoming/folder/", False), ("incoming/a.CSV", False), ("results/a.csv", False),
-     ("incoming/a.csv.gz", False)],
+    [
+        ("incoming/a.csv", True),
+        ("incoming/x/y z.csv", True),
+        ("incoming/", False),
+        ("incoming/folder/", False),
+        ("incoming/a.CSV", False),
+        ("results/a.csv", False),
+        ("incoming/a.csv.gz", False),
+    ],
 )
 def test_only_csv_objects_under_incoming_are_uploads(key: str, expected: bool) -> None:
     assert layout.is_upload(key) is expected
@@ -60,9 +69,13 @@ def test_only_csv_objects_under_incoming_are_uploads(key: str, expected: bool) -
 def test_nothing_the_app_writes_can_trigger_it_again() -> None:
     job, name = "rs-0123", "sub/reviews"
     written = [
-        layout.shard_key(job, 0), layout.manifest_key(job), layout.notified_key(job),
-        layout.prediction_key(job, layout.shard_key(job, 0)), layout.labeled_key(name),
-        layout.summary_key(name), layout.quarantine_key(name, "incoming/sub/reviews.csv"),
+        layout.shard_key(job, 0),
+        layout.manifest_key(job),
+        layout.notified_key(job),
+        layout.prediction_key(job, layout.shard_key(job, 0)),
+        layout.labeled_key(name),
+        layout.summary_key(name),
+        layout.quarantine_key(name, "incoming/sub/reviews.csv"),
         layout.quarantine_error_key(name),
     ]
     assert not any(layout.is_upload(key) for key in written)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from review_scorer.local.scorer import BadRecordError, FastTextScorer
-from review_scorer.local.transform import TransformFailure, mini_batches, score_file
+from review_scorer.local.transform import TransformJobError, mini_batches, score_file
 from review_scorer.model_artifact import ModelCompatibilityError, ModelMetadata, package
 
 
@@ -18,7 +18,7 @@ def test_mini_batches_respect_the_payload_limit() -> None:
 
 
 def test_a_record_over_the_payload_limit_fails_the_job() -> None:
-    with pytest.raises(TransformFailure, match="MaxPayloadInMB"):
+    with pytest.raises(TransformJobError, match="MaxPayloadInMB"):
         list(mini_batches(iter([b"x" * 200]), 100))
 
 
@@ -32,12 +32,13 @@ def test_output_has_one_blazingtext_answer_per_line_in_order(demo_model: Path) -
     assert out[1]["prob"][0] >= out[1]["prob"][1]
 
 
-@pytest.mark.parametrize("line", [b"not json\n", b'{"text": "x"}\n', b'{"source": 3}\n',
-                                  b'{"source": "a", "k": 0}\n'])
+@pytest.mark.parametrize(
+    "line", [b"not json\n", b'{"text": "x"}\n', b'{"source": 3}\n', b'{"source": "a", "k": 0}\n']
+)
 def test_a_bad_record_fails_its_whole_file(demo_model: Path, line: bytes) -> None:
     scorer = FastTextScorer.from_archive(demo_model, where="demo")
     good = b'{"source": "great"}\n'
-    with pytest.raises(TransformFailure, match="bad record"):
+    with pytest.raises(TransformJobError, match="bad record"):
         score_file(iter([good, line, good]), scorer, 1024)
 
 

@@ -35,8 +35,12 @@ def test_request_is_blazingtext_json_lines_over_the_shard_prefix() -> None:
     assert request["BatchStrategy"] == "MultiRecord"
     assert request["MaxPayloadInMB"] == 6
     assert request["TransformInput"] == {
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                        "S3Uri": "s3://my-bucket/staging/rs-abc/part-"}},
+        "DataSource": {
+            "S3DataSource": {
+                "S3DataType": "S3Prefix",
+                "S3Uri": "s3://my-bucket/staging/rs-abc/part-",
+            }
+        },
         "ContentType": "application/jsonlines",
         "SplitType": "Line",
         "CompressionType": "None",

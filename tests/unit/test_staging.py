@@ -26,7 +26,9 @@ def test_shards_split_at_the_size_limit_and_keep_order() -> None:
     shards = writer.close()
     # Then shards hold 2 records each (a third would pass 64 bytes), in order
     assert [s.rows for s in shards] == [2, 2, 2, 2, 2]
-    lines = [json.loads(line)["source"] for i in sorted(flushed) for line in flushed[i].splitlines()]
+    lines = [
+        json.loads(line)["source"] for i in sorted(flushed) for line in flushed[i].splitlines()
+    ]
     assert lines == [f"w{i:02d} abcdefg" for i in range(10)]
     assert all(len(data) <= 64 for data in flushed.values())
 
@@ -54,5 +56,14 @@ def test_marks_merge_neighbouring_rows_of_the_same_status() -> None:
     ]
     lookup = StatusLookup(marker.ranges)
     assert [lookup.status(n) for n in range(1, 11)] == [
-        "scored", "scored", EMPTY, EMPTY, EMPTY, "scored", "scored", "scored", EMPTY, "scored",
+        "scored",
+        "scored",
+        EMPTY,
+        EMPTY,
+        EMPTY,
+        "scored",
+        "scored",
+        "scored",
+        EMPTY,
+        "scored",
     ]

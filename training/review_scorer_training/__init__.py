@@ -1,1 +1,1 @@
-"""Training for review-scorer: prepare data, train fastText locally, package BlazingText artifacts."""
+"""Training for review-scorer: prepare data, train fastText, package BlazingText artifacts."""

@@ -56,7 +56,7 @@ def read_json(bucket: str, key: str) -> Any:
 
 
 def upload_file(path: Path, bucket: str, key: str, content_type: str) -> None:
-    """Upload a finished local file (multipart when large): the object appears whole or not at all."""
+    """Upload a finished local file (multipart when large): it appears whole or not at all."""
     clients.s3().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
 
 

@@ -87,7 +87,9 @@ class LocalFlow:
         found = []
         for body in self._receive(self.stack.queues.notifications):
             attributes = {k: v["Value"] for k, v in body.get("MessageAttributes", {}).items()}
-            found.append(Notification(body.get("Subject", ""), json.loads(body["Message"]), attributes))
+            found.append(
+                Notification(body.get("Subject", ""), json.loads(body["Message"]), attributes)
+            )
         return found
 
     def run_file(self, path: Path, out_dir: Path) -> FileResult:
@@ -105,7 +107,9 @@ class LocalFlow:
         return result
 
     def _deliver(self, queue: str, function: str) -> Iterator[Delivery]:
-        handler = (start_scoring if function.startswith("Start") else publish_results).lambda_handler
+        handler = (
+            start_scoring if function.startswith("Start") else publish_results
+        ).lambda_handler
         for event in self._receive(queue):
             if "Records" not in event and "detail" not in event:
                 continue  # S3's s3:TestEvent goes to queues, never to a Lambda trigger

@@ -57,7 +57,7 @@ def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) ->
         context = LocalContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
         try:
             invocation.result = handler(event, context)
-        except Exception as exc:  # noqa: BLE001 - Lambda catches everything and retries
+        except Exception as exc:
             invocation.error = "".join(traceback.format_exception_only(exc)).strip()
         else:
             invocation.error = None

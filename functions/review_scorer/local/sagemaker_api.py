@@ -48,7 +48,9 @@ class SageMakerEmulator:
         name = req["ModelName"]
         with self._lock:
             if name in self.models:
-                raise ApiError("ValidationException", f"Cannot create already existing model {name}")
+                raise ApiError(
+                    "ValidationException", f"Cannot create already existing model {name}"
+                )
             arn = self._arn("model", name)
             self.models[name] = {**req, "ModelArn": arn, "CreationTime": time.time()}
         return {"ModelArn": arn}
@@ -64,7 +66,7 @@ class SageMakerEmulator:
         if not _NAME.match(name):
             raise ApiError("ValidationException", f"Invalid TransformJobName {name!r}")
         if req.get("ModelName") not in self.models:
-            raise ApiError("ValidationException", f"Could not find model \"{req.get('ModelName')}\".")
+            raise ApiError("ValidationException", f'Could not find model "{req.get("ModelName")}".')
         with self._lock:
             if name in self.jobs:
                 raise ApiError(
@@ -93,9 +95,18 @@ class SageMakerEmulator:
     def list_transform_jobs(self, req: dict[str, Any]) -> dict[str, Any]:
         wanted = req.get("StatusEquals")
         summaries = [
-            {k: job.get(k) for k in ("TransformJobName", "TransformJobArn", "TransformJobStatus",
-                                      "CreationTime", "TransformEndTime", "FailureReason")
-             if job.get(k) is not None}
+            {
+                k: job.get(k)
+                for k in (
+                    "TransformJobName",
+                    "TransformJobArn",
+                    "TransformJobStatus",
+                    "CreationTime",
+                    "TransformEndTime",
+                    "FailureReason",
+                )
+                if job.get(k) is not None
+            }
             for job in self.jobs.values()
             if wanted in (None, job["TransformJobStatus"])
         ]
@@ -119,7 +130,7 @@ class SageMakerEmulator:
             job["TransformStartTime"] = time.time()
             try:
                 runner(job, self.models[job["ModelName"]])
-            except Exception as exc:  # noqa: BLE001 - any failure ends the job as Failed
+            except Exception as exc:
                 self._finish(name, "Failed", str(exc)[:1024])
             else:
                 self._finish(name, "Completed", None)
@@ -152,7 +163,7 @@ class SageMakerEmulator:
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 target = self.headers.get("X-Amz-Target", "")
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, payload = emulator.dispatch(target.partition(".")[2], body)
@@ -163,7 +174,7 @@ class SageMakerEmulator:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -179,8 +190,10 @@ class SageMakerEmulator:
         method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
         handler = getattr(self, method, None) if operation in _OPERATIONS else None
         if handler is None:
-            return 400, {"__type": "UnknownOperationException",
-                         "message": f"local SageMaker does not implement {operation}"}
+            return 400, {
+                "__type": "UnknownOperationException",
+                "message": f"local SageMaker does not implement {operation}",
+            }
         try:
             return 200, handler(json.loads(body or b"{}"))
         except ApiError as exc:
@@ -188,6 +201,10 @@ class SageMakerEmulator:
 
 
 _OPERATIONS = {
-    "CreateModel", "DescribeModel", "CreateTransformJob", "DescribeTransformJob",
-    "ListTransformJobs", "StopTransformJob",
+    "CreateModel",
+    "DescribeModel",
+    "CreateTransformJob",
+    "DescribeTransformJob",
+    "ListTransformJobs",
+    "StopTransformJob",
 }

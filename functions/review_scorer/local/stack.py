@@ -26,10 +26,18 @@ from review_scorer.local.sagemaker_api import SageMakerEmulator
 MODELS_PREFIX = "models/"
 BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
 _MANAGED_ENV = (
-    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION",
-    "AWS_PROFILE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACE_DISABLED",
-    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SAGEMAKER",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_PROFILE",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_TRACE_DISABLED",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
 )
 
 
@@ -74,23 +82,25 @@ class LocalStack:
         self._moto.start()
         _, port = self._moto.get_host_and_port()
         # moto keeps its state in process-wide backends: start from nothing, as a new account.
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()  # noqa: S310
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()
         self.sagemaker = SageMakerEmulator(self.config.region)
         sagemaker_url = self.sagemaker.start()
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(name, None)
-        os.environ.update({
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
-            "AWS_DEFAULT_REGION": self.config.region,
-            "AWS_REGION": self.config.region,
-            "POWERTOOLS_SERVICE_NAME": "review-scorer",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
-            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": self.config.region,
+                "AWS_REGION": self.config.region,
+                "POWERTOOLS_SERVICE_NAME": "review-scorer",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
+                "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+            }
+        )
         clients.reset()
         self._provision()
         return self
@@ -152,30 +162,45 @@ class LocalStack:
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
             arns[name] = attributes["Attributes"]["QueueArn"]
         # The template's S3 trigger: StartScoring on incoming/*.csv
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-            "QueueConfigurations": [{
-                "QueueArn": arns["uploads"],
-                "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [
-                    {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
-                    {"Name": "suffix", "Value": layout.UPLOAD_SUFFIX},
-                ]}},
-            }],
-        })
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arns["uploads"],
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {
+                            "Key": {
+                                "FilterRules": [
+                                    {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
+                                    {"Name": "suffix", "Value": layout.UPLOAD_SUFFIX},
+                                ]
+                            }
+                        },
+                    }
+                ],
+            },
+        )
         # The template's EventBridge rule: PublishResults on this stack's finished jobs
         pattern = layout.transform_event_pattern(self.config.job_name_prefix)
         events.put_rule(Name="review-scorer-transform-jobs", EventPattern=json.dumps(pattern))
-        events.put_targets(Rule="review-scorer-transform-jobs",
-                           Targets=[{"Id": "publish-results", "Arn": arns["transform_events"]}])
+        events.put_targets(
+            Rule="review-scorer-transform-jobs",
+            Targets=[{"Id": "publish-results", "Arn": arns["transform_events"]}],
+        )
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arns["notifications"])
         assert self.sagemaker is not None
         self.sagemaker.listeners.append(self._send_state_change)
 
     def _send_state_change(self, detail: dict[str, Any]) -> None:
         """What SageMaker does when a job ends: an event on the default bus."""
-        self.client("events").put_events(Entries=[{
-            "Source": layout.TRANSFORM_EVENT_SOURCE,
-            "DetailType": layout.TRANSFORM_EVENT_DETAIL_TYPE,
-            "Resources": [detail["TransformJobArn"]],
-            "Detail": json.dumps(detail),
-        }])
+        self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": layout.TRANSFORM_EVENT_SOURCE,
+                    "DetailType": layout.TRANSFORM_EVENT_DETAIL_TYPE,
+                    "Resources": [detail["TransformJobArn"]],
+                    "Detail": json.dumps(detail),
+                }
+            ]
+        )

@@ -19,7 +19,7 @@ from review_scorer.local.scorer import BadRecordError, FastTextScorer
 MIB = 1024 * 1024
 
 
-class TransformFailure(Exception):
+class TransformJobError(Exception):
     """Ends the job as Failed; the message becomes its FailureReason."""
 
 
@@ -31,7 +31,7 @@ class S3Location:
     @classmethod
     def parse(cls, uri: str) -> S3Location:
         if not uri.startswith("s3://"):
-            raise TransformFailure(f"ClientError: {uri} is not an S3 URI")
+            raise TransformJobError(f"ClientError: {uri} is not an S3 URI")
         bucket, _, key = uri[len("s3://") :].partition("/")
         return cls(bucket, key)
 
@@ -42,7 +42,7 @@ def mini_batches(lines: Iterator[bytes], max_payload_bytes: int) -> Iterator[lis
     size = 0
     for line in lines:
         if len(line) > max_payload_bytes:
-            raise TransformFailure(
+            raise TransformJobError(
                 "ClientError: a record is larger than MaxPayloadInMB; raise it or shorten the input"
             )
         if batch and size + len(line) > max_payload_bytes:
@@ -55,14 +55,14 @@ def mini_batches(lines: Iterator[bytes], max_payload_bytes: int) -> Iterator[lis
 
 
 def score_file(data: Iterator[bytes], scorer: FastTextScorer, max_payload_bytes: int) -> bytes:
-    """The ``.out`` content for one input file, or :class:`TransformFailure` for a bad record."""
+    """The ``.out`` content for one input file, or :class:`TransformJobError` for a bad record."""
     out: list[bytes] = []
     for number, batch in enumerate(mini_batches(data, max_payload_bytes), start=1):
         for line in batch:
             try:
                 answer = scorer.predict(json.loads(line))
             except (ValueError, BadRecordError) as exc:
-                raise TransformFailure(
+                raise TransformJobError(
                     f"ClientError: bad record in mini-batch {number}: {type(exc).__name__}"
                 ) from None
             out.append(json.dumps(answer).encode("utf-8") + b"\n")
@@ -82,7 +82,9 @@ def run_job(
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=source.bucket, Prefix=source.key)
     keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
     if not keys:
-        raise TransformFailure(f"ClientError: no input found under s3://{source.bucket}/{source.key}")
+        raise TransformJobError(
+            f"ClientError: no input found under s3://{source.bucket}/{source.key}"
+        )
     for key in keys:
         body = s3.get_object(Bucket=source.bucket, Key=key)["Body"]
         lines = (line for line in body.iter_lines(keepends=True) if line.strip())

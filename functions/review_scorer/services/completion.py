@@ -10,7 +10,11 @@ from pathlib import Path
 
 from review_scorer.aws import s3
 from review_scorer.csv_input import open_text, read_table
-from review_scorer.errors import MissingOutputError, PredictionCountMismatchError, SourceChangedError
+from review_scorer.errors import (
+    MissingOutputError,
+    PredictionCountMismatchError,
+    SourceChangedError,
+)
 from review_scorer.join import RESULT_COLUMNS, JoinTally, labeled_rows, neutralise
 from review_scorer.layout import labeled_key, prediction_key, s3_uri
 from review_scorer.manifest import Manifest
@@ -35,7 +39,9 @@ def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
             )
 
 
-def write_labeled(manifest: Manifest, predictions: Iterator[Prediction], job: str | None) -> Summary:
+def write_labeled(
+    manifest: Manifest, predictions: Iterator[Prediction], job: str | None
+) -> Summary:
     """Write ``results/<name>.labeled.csv`` whole, or raise and write nothing."""
     source = manifest.source
     body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)

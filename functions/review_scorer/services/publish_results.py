@@ -37,8 +37,13 @@ def handle_job(job_name: str, settings: Settings) -> Summary | None:
         return None
     manifest = Manifest.model_validate(s3.read_json(bucket, layout.manifest_key(job_name)))
     summary = _outcome(job, manifest, bucket)
-    announce(summary, bucket=bucket, job=job_name,
-             summary_key=layout.summary_key(manifest.name), topic_arn=settings.topic_arn)
+    announce(
+        summary,
+        bucket=bucket,
+        job=job_name,
+        summary_key=layout.summary_key(manifest.name),
+        topic_arn=settings.topic_arn,
+    )
     return summary
 
 

@@ -58,13 +58,21 @@ def handle_record(record: S3EventRecord, settings: Settings) -> Outcome:
         return Outcome.REFUSED
     if manifest.rows.scored == 0:
         summary = write_labeled(manifest, iter(()), job=None)
-        announce(summary, bucket=bucket, job=target.job,
-                 summary_key=layout.summary_key(target.name), topic_arn=settings.topic_arn)
+        announce(
+            summary,
+            bucket=bucket,
+            job=target.job,
+            summary_key=layout.summary_key(target.name),
+            topic_arn=settings.topic_arn,
+        )
         return Outcome.COMPLETED
     request = transform_request(target.job, bucket, len(manifest.shards), settings)
     created = sagemaker.create_transform_job(request)
-    logger.info("transform job started" if created else "transform job existed already",
-                rows=manifest.rows.model_dump(), shards=len(manifest.shards))
+    logger.info(
+        "transform job started" if created else "transform job existed already",
+        rows=manifest.rows.model_dump(),
+        shards=len(manifest.shards),
+    )
     return Outcome.STARTED if created else Outcome.DUPLICATE
 
 
@@ -72,8 +80,14 @@ def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None
     """Quarantine the object with an error.json beside it and send the FAILED message."""
     source = target.source
     logger.warning("file refused", error_code=error.code, line=error.line)
-    s3.copy_version(source.bucket, source.key, source.version_id,
-                    layout.quarantine_key(target.name, source.key))
+    s3.copy_version(
+        source.bucket, source.key, source.version_id, layout.quarantine_key(target.name, source.key)
+    )
     summary = failed(source.uri, error, model=settings.model_name)
-    announce(summary, bucket=source.bucket, job=target.job,
-             summary_key=layout.quarantine_error_key(target.name), topic_arn=settings.topic_arn)
+    announce(
+        summary,
+        bucket=source.bucket,
+        job=target.job,
+        summary_key=layout.quarantine_error_key(target.name),
+        topic_arn=settings.topic_arn,
+    )
