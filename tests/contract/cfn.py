@@ -113,6 +113,29 @@ def _substitute(argument: str | list[Any], values: Mapping[str, str]) -> str:
     return _SUB_VARIABLE.sub(replace, text)
 
 
+def references(value: Any) -> set[str]:
+    """Every name that ``value`` refers to with ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``."""
+    if isinstance(value, list):
+        return set().union(*(references(item) for item in value))
+    if not isinstance(value, dict):
+        return set()
+    names: set[str] = set()
+    for key, argument in value.items():
+        if key == "Ref":
+            names.add(argument)
+        elif key == "Fn::GetAtt":
+            names.add(argument[0])
+        elif key == "Fn::Sub":
+            text, local = (argument, {}) if isinstance(argument, str) else argument
+            names |= {
+                name.split(".")[0] for name in _SUB_VARIABLE.findall(text) if name not in local
+            }
+            names |= references(list(local.values()))
+        else:
+            names |= references(argument)
+    return names
+
+
 def functions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Every ``AWS::Serverless::Function`` with its Globals merged in, as SAM merges them.
 
