@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from review_scorer.local.flow import LocalFlow
-from review_scorer.local.stack import LocalStack, StackConfig
+from review_scorer.local.stack import LocalStack, StackConfig, start_moto
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -30,10 +30,18 @@ def stack_config() -> StackConfig:
     return StackConfig()
 
 
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Any]:
+    """One moto server for the session; every stack resets it to an empty account."""
+    server = start_moto()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def stack(stack_config: StackConfig, demo_model: Path) -> Iterator[LocalStack]:
+def stack(stack_config: StackConfig, demo_model: Path, moto_server: Any) -> Iterator[LocalStack]:
     """A fresh local stack (moto server + local SageMaker) with the demo model registered."""
-    with LocalStack(stack_config) as running:
+    with LocalStack(stack_config, moto_server=moto_server) as running:
         running.register_model(demo_model)
         yield running
 

@@ -28,6 +28,7 @@ class Hyperparameters:
     dim: int = 20  # vector_dim
     word_ngrams: int = 2  # word_ngrams
     min_count: int = 1  # min_count
+    bucket: int = 2_000_000  # buckets: hash slots for word n-grams (rows of the input matrix)
 
     def fasttext_kwargs(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class Hyperparameters:
             "dim": self.dim,
             "wordNgrams": self.word_ngrams,
             "minCount": self.min_count,
+            "bucket": self.bucket,
         }
 
 

@@ -41,6 +41,16 @@ _MANAGED_ENV = (
 )
 
 
+def start_moto() -> Any:
+    """moto's server on a free port of 127.0.0.1, quiet."""
+    from moto.server import ThreadedMotoServer  # the local extra
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    return server
+
+
 @dataclass
 class StackConfig:
     """The stack's parameters, with the template's defaults."""
@@ -70,17 +80,16 @@ class LocalStack:
     sagemaker: SageMakerEmulator | None = None
     topic_arn: str = ""
     queues: Queues = field(default_factory=Queues)
-    _moto: Any = None
+    moto_server: Any = None
+    """A running ThreadedMotoServer to reuse (it is reset, not stopped); else one is started."""
+    _owns_moto: bool = False
     _saved_env: dict[str, str | None] = field(default_factory=dict)
 
     def __enter__(self) -> LocalStack:
-        from moto.server import ThreadedMotoServer  # the local extra
-
         self._saved_env = {name: os.environ.get(name) for name in _MANAGED_ENV}
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        _, port = self._moto.get_host_and_port()
+        if self.moto_server is None:
+            self.moto_server, self._owns_moto = start_moto(), True
+        _, port = self.moto_server.get_host_and_port()
         # moto keeps its state in process-wide backends: start from nothing, as a new account.
         urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()
         self.sagemaker = SageMakerEmulator(self.config.region)
@@ -108,8 +117,8 @@ class LocalStack:
     def __exit__(self, *exc: object) -> None:
         if self.sagemaker:
             self.sagemaker.stop()
-        if self._moto:
-            self._moto.stop()
+        if self._owns_moto:
+            self.moto_server.stop()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
