@@ -25,7 +25,7 @@ from review_scorer_training.synthetic import LABELS, review
 
 def write_reviews(path: Path, rows: int, seed: int = 11) -> int:
     """A CSV with an id, a category, the review and a note; returns its size in bytes."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible data, not a secret
+    rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["review_id", "product_category", "review_body", "note"])
@@ -38,9 +38,22 @@ def write_reviews(path: Path, rows: int, seed: int = 11) -> int:
 def run_flow(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     process = subprocess.run(
-        [sys.executable, "-m", "review_scorer", "local", "run", str(csv_path), "--model",
-         str(model), "--out", str(out), "--json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "review_scorer",
+            "local",
+            "run",
+            str(csv_path),
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -81,3 +81,25 @@ class InvalidPredictionError(ScoringError):
 
 class ManifestError(ScoringError):
     code = "MANIFEST_MISSING"
+
+
+class FileTooLargeError(InputError):
+    code = "FILE_TOO_LARGE"
+
+
+class InvalidGzipError(InputError):
+    code = "INVALID_GZIP"
+
+
+class DuplicateColumnError(InputError):
+    code = "DUPLICATE_COLUMN"
+
+
+class TooManyRejectsError(InputError):
+    code = "TOO_MANY_REJECTED_ROWS"
+
+
+class TransformJobRejectedError(ScoringError):
+    """SageMaker refused to start the job for a reason a retry cannot fix."""
+
+    code = "TRANSFORM_JOB_REJECTED"

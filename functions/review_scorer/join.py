@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from review_scorer.csv_input import Row
-from review_scorer.errors import PredictionCountMismatchError
+from review_scorer.errors import PredictionCountMismatchError, SourceChangedError
 from review_scorer.predictions import Prediction
-from review_scorer.row_marks import SCORED, MarkedRange, StatusLookup
+from review_scorer.row_marks import REJECTED, SCORED, MarkedRange, StatusLookup
 
 RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
 
@@ -52,12 +52,22 @@ def labeled_rows(
     predictions: Iterator[Prediction],
     tally: JoinTally,
 ) -> Iterator[list[str]]:
-    """The result rows: original cells (neutralised), then the result columns."""
+    """The result rows: original cells (neutralised), then the result columns.
+
+    Rejected rows (a wrong number of fields, an over-long field) cannot be laid out under the
+    header: they are left out here and listed, with line and reason, in the rejects CSV.
+    """
     lookup = StatusLookup(marks)
     for row in rows:
         tally.rows += 1
-        cells = [neutralise(c) for c in row.fields]
         status = lookup.status(row.ordinal)
+        if (status == REJECTED) != (row.problem is not None):
+            raise SourceChangedError(
+                f"line {row.line} is not the row that was staged", line=row.line
+            )
+        if status == REJECTED:
+            continue
+        cells = [neutralise(c) for c in row.fields]
         if status != SCORED:
             yield [*cells, "", "", status]
             continue

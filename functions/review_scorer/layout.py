@@ -13,6 +13,8 @@ import re
 
 INCOMING_PREFIX = "incoming/"
 UPLOAD_SUFFIX = ".csv"
+GZIP_UPLOAD_SUFFIX = ".csv.gz"
+UPLOAD_SUFFIXES = (GZIP_UPLOAD_SUFFIX, UPLOAD_SUFFIX)  # one S3 trigger each
 STAGING_PREFIX = "staging/"
 PREDICTIONS_PREFIX = "predictions/"
 RESULTS_PREFIX = "results/"
@@ -42,14 +44,16 @@ def job_name(prefix: str, bucket: str, key: str, version: str) -> str:
 
 
 def upload_name(key: str) -> str:
-    """The upload's path below ``incoming/`` without ``.csv``: ``incoming/a/b.csv`` -> ``a/b``.
+    """The upload's path below ``incoming/`` without ``.csv`` (or ``.csv.gz``):
+    ``incoming/a/b.csv`` -> ``a/b``.
 
     Keeping the sub-path (not only the base name) means two uploads in different folders never
     share a result key.
     """
     name = key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
-    if name.endswith(UPLOAD_SUFFIX):
-        name = name[: -len(UPLOAD_SUFFIX)]
+    for suffix in UPLOAD_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
     return name
 
 
@@ -70,6 +74,10 @@ def manifest_key(job: str) -> str:
     return f"{staging_prefix(job)}manifest.json"
 
 
+def staged_rejects_key(job: str) -> str:
+    return f"{staging_prefix(job)}rejects.csv"
+
+
 def predictions_prefix(job: str) -> str:
     return f"{PREDICTIONS_PREFIX}{job}/"
 
@@ -81,6 +89,10 @@ def prediction_key(job: str, shard: str) -> str:
 
 def labeled_key(name: str) -> str:
     return f"{RESULTS_PREFIX}{name}.labeled.csv"
+
+
+def rejects_key(name: str) -> str:
+    return f"{RESULTS_PREFIX}{name}.rejects.csv"
 
 
 def summary_key(name: str) -> str:
@@ -97,7 +109,11 @@ def quarantine_error_key(name: str) -> str:
 
 def is_upload(key: str) -> bool:
     """True for the keys the upload trigger fires on (folder placeholders excluded)."""
-    return key.startswith(INCOMING_PREFIX) and key.endswith(UPLOAD_SUFFIX) and not key.endswith("/")
+    return (
+        key.startswith(INCOMING_PREFIX)
+        and key.endswith(UPLOAD_SUFFIXES)
+        and key.rstrip("/") == key  # S3 console folder placeholders end in "/"
+    )
 
 
 def s3_uri(bucket: str, key: str) -> str:

@@ -48,10 +48,13 @@ class Manifest(BaseModel):
     name: str = Field(description="upload path below incoming/ without .csv")
     source: SourceObject
     model: str
-    review_column: str
+    review_column: str = Field(description="the header's name of the review column")
+    delimiter: str = ","
+    max_field_chars: int = Field(description="the limit staging applied; the join applies it too")
     columns: list[str]
     rows: RowCounts
     shards: list[ShardEntry]
     marks: list[MarkedRange] = Field(description="rows not sent to the model, as ranges")
+    rejects_key: str | None = Field(default=None, description="line and reason of rejected rows")
     tokenizer_version: str
     created_at: str

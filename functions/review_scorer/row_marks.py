@@ -1,6 +1,6 @@
 """Which data rows were not sent to the model, and why, as compact ranges.
 
-StartScoring records the rows it did not send (an empty review today; rejected rows later) so
+StartScoring records the rows it did not send (an empty review, or a rejected row) so
 the join knows, without tokenizing again, which rows take the next prediction. Ranges keep the
 manifest small when such rows come in runs.
 """
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 SCORED = "scored"
 EMPTY = "empty"
+REJECTED = "rejected"
 
 
 class MarkedRange(BaseModel):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from review_scorer.csv_input import Limits
 from review_scorer.errors import ConfigurationError
 
 MIB = 1024 * 1024
@@ -30,6 +31,24 @@ class Settings(BaseModel):
     review_column: str = Field(default="review_body", min_length=1)
     shard_max_bytes: int = Field(default=32 * MIB, ge=1024, description="staging shard size")
     max_payload_mb: int = Field(default=6, ge=1, le=100)
+    max_upload_bytes: int = Field(
+        default=2 * 1024**3, ge=1, description="larger uploads are refused from the event's size"
+    )
+    max_uncompressed_bytes: int = Field(default=2 * 1024**3, ge=1, description="after gunzip")
+    max_field_chars: int = Field(default=100_000, ge=100, description="longer fields: row rejected")
+    job_retry_seconds: float = Field(
+        default=1.0, ge=0.0, le=60.0, description="first backoff when SageMaker is busy"
+    )
+    max_reject_share: float = Field(
+        default=0.05, ge=0.0, le=1.0, description="more rejected rows than this: file refused"
+    )
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_field_chars=self.max_field_chars,
+            max_uncompressed_bytes=self.max_uncompressed_bytes,
+        )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

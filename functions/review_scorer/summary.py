@@ -35,6 +35,8 @@ class Summary(BaseModel):
     job: str | None = None
     model: str | None = None
     error: ErrorInfo | None = None
+    delimiter: str | None = Field(default=None, description="as detected: comma, semicolon, tab")
+    review_column: str | None = Field(default=None, description="the header's name for it")
     summary: str | None = Field(default=None, description="where this document is stored")
     finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
 

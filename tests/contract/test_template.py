@@ -44,6 +44,7 @@ READS = {
         ("s3:GetObject", layout.manifest_key(JOB)),
         ("s3:GetObject", layout.prediction_key(JOB, SHARD)),
         ("s3:GetObject", layout.notified_key(JOB)),
+        ("s3:GetObject", layout.staged_rejects_key(JOB)),  # copied to results/
     ],
 }
 # Keys probed with HeadObject that may be missing: only s3:ListBucket turns a 403 into the 404
@@ -56,6 +57,7 @@ WRITES = {
     START: [
         SHARD,
         layout.manifest_key(JOB),
+        layout.staged_rejects_key(JOB),
         layout.quarantine_key(NAME, UPLOAD),
         layout.quarantine_error_key(NAME),
         # a file with no review to score finishes at once, without a job
@@ -63,7 +65,12 @@ WRITES = {
         layout.summary_key(NAME),
         layout.notified_key(JOB),
     ],
-    PUBLISH: [layout.labeled_key(NAME), layout.summary_key(NAME), layout.notified_key(JOB)],
+    PUBLISH: [
+        layout.labeled_key(NAME),
+        layout.rejects_key(NAME),
+        layout.summary_key(NAME),
+        layout.notified_key(JOB),
+    ],
 }
 OWN_PREFIXES = {
     START: (layout.STAGING_PREFIX, layout.QUARANTINE_PREFIX, layout.RESULTS_PREFIX),
@@ -119,15 +126,17 @@ def _bucket_name(template: dict[str, Any], values: dict[str, str]) -> str:
     return name
 
 
-def _s3_trigger(functions: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    triggers = [
+def _s3_triggers(functions: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [
         (name, event["Properties"])
         for name, function in functions.items()
         for event in function.get("Events", {}).values()
         if event["Type"] == "S3"
     ]
-    assert len(triggers) == 1, f"expected exactly one S3 trigger, found {triggers}"
-    return triggers[0]
+
+
+def _rules(trigger: dict[str, Any]) -> dict[str, str]:
+    return {rule["Name"]: rule["Value"] for rule in trigger["Filter"]["S3Key"]["Rules"]}
 
 
 # --- the template as a whole --------------------------------------------------------------------
@@ -219,26 +228,29 @@ def test_functions_are_built_by_the_makefile_for_their_runtime_and_architecture(
 def test_upload_trigger_fires_only_for_csv_files_under_incoming(
     functions: dict[str, dict[str, Any]],
 ) -> None:
-    name, trigger = _s3_trigger(functions)
-    assert name == START
-    assert trigger["Bucket"] == {"Ref": "ScoringBucket"}
-    assert cfn.as_list(trigger["Events"]) == ["s3:ObjectCreated:*"]
-    rules = {rule["Name"]: rule["Value"] for rule in trigger["Filter"]["S3Key"]["Rules"]}
-    assert rules == {"prefix": layout.INCOMING_PREFIX, "suffix": layout.UPLOAD_SUFFIX}
+    # one trigger per upload suffix (.csv and .csv.gz), all on StartScoring under incoming/
+    triggers = _s3_triggers(functions)
+    assert {name for name, _ in triggers} == {START}
+    for _, trigger in triggers:
+        assert trigger["Bucket"] == {"Ref": "ScoringBucket"}
+        assert cfn.as_list(trigger["Events"]) == ["s3:ObjectCreated:*"]
+    assert sorted(_rules(t)["suffix"] for _, t in triggers) == sorted(layout.UPLOAD_SUFFIXES)
+    assert {_rules(t)["prefix"] for _, t in triggers} == {layout.INCOMING_PREFIX}
+    assert all(set(_rules(t)) == {"prefix", "suffix"} for _, t in triggers)
 
 
 def test_nothing_the_app_writes_can_match_the_upload_trigger(
     functions: dict[str, dict[str, Any]],
 ) -> None:
     # Given the trigger's prefix, When any written prefix is compared with it
-    _, trigger = _s3_trigger(functions)
-    rules = {rule["Name"]: rule["Value"] for rule in trigger["Filter"]["S3Key"]["Rules"]}
-    # Then no key under a written prefix can also lie under the trigger's prefix
-    for written in layout.WRITTEN_PREFIXES:
-        assert not written.startswith(rules["prefix"]), written
-        assert not rules["prefix"].startswith(written), written
-    for keys in WRITES.values():
-        assert not any(key.startswith(rules["prefix"]) for key in keys)
+    for _, trigger in _s3_triggers(functions):
+        rules = _rules(trigger)
+        # Then no key under a written prefix can also lie under the trigger's prefix
+        for written in layout.WRITTEN_PREFIXES:
+            assert not written.startswith(rules["prefix"]), written
+            assert not rules["prefix"].startswith(written), written
+        for keys in WRITES.values():
+            assert not any(key.startswith(rules["prefix"]) for key in keys)
 
 
 @pytest.mark.parametrize("prefix", [None, "rs-prod"])

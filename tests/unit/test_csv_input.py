@@ -1,35 +1,41 @@
-"""Reading uploads: quoting, encodings, line ends and line numbers."""
+"""Reading uploads: quoting, encodings, delimiters, headers, line numbers, row problems."""
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import pytest
 
-from review_scorer.csv_input import open_text, read_table
+from review_scorer.csv_input import Limits, Row, read_table
 from review_scorer.errors import (
+    DuplicateColumnError,
     EmptyFileError,
     EncodingError,
+    FileTooLargeError,
+    InvalidGzipError,
     MalformedCsvError,
     MissingColumnError,
 )
 
 
+def read_rows(data: bytes, column: str = "review_body", limits: Limits | None = None) -> list[Row]:
+    return list(read_table(io.BytesIO(data), column, limits).rows)
+
+
 def rows_of(data: bytes, column: str = "review_body") -> list[list[str]]:
-    return [row.fields for row in read_table(open_text(io.BytesIO(data)), column).rows]
+    return [row.fields for row in read_rows(data, column)]
 
 
 def test_quoted_commas_quotes_and_newlines_stay_inside_one_field() -> None:
     # Given a review with a comma, doubled quotes and a line break inside quotes
     data = b'id,review_body\n1,"Soft, ""warm""\nand long"\n2,plain\n'
-    # When it is read
-    rows = rows_of(data)
-    # Then it is one field of one row, and the next row follows
-    assert rows == [["1", 'Soft, "warm"\nand long'], ["2", "plain"]]
+    # When it is read, then it is one field of one row, and the next row follows
+    assert rows_of(data) == [["1", 'Soft, "warm"\nand long'], ["2", "plain"]]
 
 
 def test_bom_is_dropped_from_the_first_header() -> None:
-    table = read_table(open_text(io.BytesIO(b"\xef\xbb\xbfreview_body,x\nhi,1\n")), "review_body")
+    table = read_table(io.BytesIO(b"\xef\xbb\xbfreview_body,x\nhi,1\n"), "review_body")
     assert table.columns == ["review_body", "x"]
     assert table.review_index == 0
 
@@ -49,12 +55,44 @@ def test_unicode_line_separators_inside_a_review_do_not_split_rows() -> None:
 
 def test_each_row_knows_its_first_physical_line() -> None:
     data = b'id,review_body\n1,"two\nlines"\n2,one\n'
-    rows = list(read_table(open_text(io.BytesIO(data)), "review_body").rows)
-    assert [(r.ordinal, r.line) for r in rows] == [(1, 2), (2, 4)]
+    assert [(r.ordinal, r.line) for r in read_rows(data)] == [(1, 2), (2, 4)]
 
 
 def test_blank_lines_are_not_rows() -> None:
     assert rows_of(b"id,review_body\n\n1,a\n\n2,b\n") == [["1", "a"], ["2", "b"]]
+
+
+@pytest.mark.parametrize("text", ["NA", "null", "None", "N/A", "nan", "NaN", "#N/A"])
+def test_reviews_that_look_like_missing_values_are_text(text: str) -> None:
+    assert rows_of(f"id,review_body\n1,{text}\n".encode()) == [["1", text]]
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(b";", ";"), (b"\t", "\t"), (b"|", "|")])
+def test_semicolon_tab_and_pipe_exports_are_detected_from_the_header(
+    delimiter: bytes, name: str
+) -> None:
+    data = delimiter.join([b"id", b"review_body"]) + b"\n1" + delimiter + b"ok, fine\n"
+    table = read_table(io.BytesIO(data), "review_body")
+    assert table.delimiter == name
+    assert [r.fields for r in table.rows] == [["1", "ok, fine"]]
+
+
+@pytest.mark.parametrize("header", ["Review_Body", " review_body ", "REVIEW_BODY"])
+def test_header_differing_only_by_case_or_spaces_is_found(header: str) -> None:
+    table = read_table(io.BytesIO(f"id,{header}\n1,hi\n".encode()), "review_body")
+    assert table.review_column == header
+
+
+def test_two_columns_that_could_be_the_review_column_are_refused() -> None:
+    with pytest.raises(DuplicateColumnError, match="more than one column"):
+        rows_of(b"Review_Body,review_body \n1,2\n")
+
+
+def test_duplicate_column_names_are_refused_and_named() -> None:
+    with pytest.raises(DuplicateColumnError) as caught:
+        rows_of(b"id,review_body,id\n1,a,2\n")
+    assert "'id'" in caught.value.message
+    assert caught.value.line == 1
 
 
 def test_missing_review_column_names_the_columns_found() -> None:
@@ -66,22 +104,78 @@ def test_missing_review_column_names_the_columns_found() -> None:
     assert "'id', 'text'" in caught.value.message
 
 
-def test_zero_byte_file_is_an_empty_file_error() -> None:
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n"])
+def test_empty_file_is_an_empty_file_error(data: bytes) -> None:
     with pytest.raises(EmptyFileError):
-        rows_of(b"")
+        rows_of(data)
 
 
-def test_row_with_wrong_number_of_fields_names_its_line() -> None:
+def test_rows_with_too_many_or_too_few_fields_are_marked_not_fatal() -> None:
+    rows = read_rows(b"id,review_body\n1,a\n2,b,extra\n3\n4,d\n")
+    assert [(r.line, r.problem) for r in rows] == [
+        (2, None),
+        (3, "the row has 3 fields but the header has 2"),
+        (4, "the row has 1 fields but the header has 2"),
+        (5, None),
+    ]
+
+
+def test_a_field_over_the_limit_marks_its_row() -> None:
+    rows = read_rows(
+        b"id,review_body\n1," + b"x" * 150 + b"\n2,ok\n", limits=Limits(max_field_chars=100)
+    )
+    assert rows[0].problem == "the 'review_body' field is 150 characters, over the 100 limit"
+    assert rows[1].problem is None
+
+
+def test_unterminated_quote_is_refused_naming_the_line_where_it_opened() -> None:
+    data = b'id,review_body\n1,fine\n2,"never closed\n3,more\n4,rows\n'
     with pytest.raises(MalformedCsvError) as caught:
-        rows_of(b"id,review_body\n1,a\n2,b,extra\n")
+        rows_of(data)
     assert caught.value.line == 3
-    assert "3 fields" in caught.value.message
+    assert "line 3" in caught.value.message
 
 
-def test_invalid_utf8_is_refused_with_the_line() -> None:
-    # Given a cp1252 byte (0xe9, "é") on the third line
+def test_cp1252_bytes_are_refused_with_line_and_byte_offset() -> None:
+    # Given "café" saved as cp1252 on the third line
     data = b"id,review_body\n1,ok\n2,caf\xe9\n"
     with pytest.raises(EncodingError) as caught:
         rows_of(data)
+    assert caught.value.line == 3
     assert "0xe9" in caught.value.message
-    assert caught.value.line is not None
+    assert f"byte offset {data.index(0xE9)}" in caught.value.message
+
+
+def test_utf16_with_bom_is_refused_as_utf16() -> None:
+    with pytest.raises(EncodingError, match="UTF-16"):
+        rows_of("id,review_body\n1,ok\n".encode("utf-16"))
+
+
+def test_nul_bytes_are_refused_with_line_and_offset() -> None:
+    data = b"id,review_body\n1,ok\n2,b\x00ad\n"
+    with pytest.raises(EncodingError) as caught:
+        rows_of(data)
+    assert caught.value.line == 3
+    assert f"byte offset {data.index(0)}" in caught.value.message
+
+
+def test_utf16_without_bom_is_refused_by_its_nul_bytes() -> None:
+    with pytest.raises(EncodingError, match="NUL"):
+        rows_of("id,review_body\n1,ok\n".encode("utf-16-le"))
+
+
+def test_gzip_content_is_read_as_a_stream() -> None:
+    data = gzip.compress(b"id,review_body\n1,good\n2,bad\n")
+    assert rows_of(data) == [["1", "good"], ["2", "bad"]]
+
+
+def test_gzip_expanding_past_the_cap_is_refused() -> None:
+    data = gzip.compress(b"id,review_body\n" + b"1,aaaaaaaaaa\n" * 10_000)
+    with pytest.raises(FileTooLargeError, match="decompressed"):
+        read_rows(data, limits=Limits(max_uncompressed_bytes=50_000))
+
+
+def test_truncated_gzip_is_refused() -> None:
+    data = gzip.compress(b"id,review_body\n" + b"1,some text\n" * 1000)
+    with pytest.raises(InvalidGzipError):
+        rows_of(data[: len(data) // 2])

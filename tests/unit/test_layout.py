@@ -43,6 +43,10 @@ def test_invalid_job_name_prefix_is_refused(prefix: str) -> None:
         layout.job_name(prefix, "b", "k", "v")
 
 
+def test_gzip_upload_names_drop_the_whole_suffix() -> None:
+    assert layout.upload_name("incoming/a/reviews.csv.gz") == "a/reviews"
+
+
 def test_result_keys_keep_the_folder_below_incoming() -> None:
     name = layout.upload_name("incoming/shop/2026/reviews.csv")
     assert name == "shop/2026/reviews"
@@ -59,7 +63,8 @@ def test_result_keys_keep_the_folder_below_incoming() -> None:
         ("incoming/folder/", False),
         ("incoming/a.CSV", False),
         ("results/a.csv", False),
-        ("incoming/a.csv.gz", False),
+        ("incoming/a.csv.gz", True),
+        ("incoming/a.gz", False),
     ],
 )
 def test_only_csv_objects_under_incoming_are_uploads(key: str, expected: bool) -> None:

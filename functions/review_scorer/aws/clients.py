@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5)
 
 
 @cache

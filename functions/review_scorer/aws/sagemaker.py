@@ -2,22 +2,60 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from review_scorer.aws import clients
+from review_scorer.errors import TransformJobRejectedError
+
+# Worth waiting for: botocore's standard mode already retries throttling and 5xx a few times;
+# a capacity or concurrency limit may free up within seconds too.
+TRANSIENT = {
+    "ThrottlingException",
+    "ResourceLimitExceeded",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServerException",
+}
+RETRIES = 3
 
 
-def create_transform_job(request: dict[str, Any]) -> bool:
-    """Create the job; False if a job of that name exists already (a duplicate event)."""
-    try:
-        clients.sagemaker().create_transform_job(**request)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceInUse":
-            return False
-        raise
-    return True
+def create_transform_job(request: dict[str, Any], *, backoff_seconds: float = 1.0) -> bool:
+    """Create the job; False if a job of that name exists already (a duplicate event).
+
+    Transient errors are retried with jittered exponential backoff and then raised, so Lambda's
+    own retry applies. Errors a retry cannot fix raise :class:`TransformJobRejectedError`.
+    """
+    for attempt in range(RETRIES + 1):
+        try:
+            clients.sagemaker().create_transform_job(**request)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "ResourceInUse":
+                return False
+            if code not in TRANSIENT:
+                raise _rejected(code, exc.response["Error"].get("Message", "")) from None
+            if attempt == RETRIES:
+                raise
+            time.sleep(backoff_seconds * 2**attempt * (0.5 + random.random() / 2))  # noqa: S311
+        else:
+            return True
+    raise AssertionError("unreachable")
+
+
+def _rejected(code: str, message: str) -> TransformJobRejectedError:
+    hint = ""
+    if "model" in message.lower() and code == "ValidationException":
+        hint = " Check the stack's ModelName parameter: the model must exist in this region."
+    elif "AccessDenied" in code:
+        hint = " Check the StartScoring role's sagemaker:CreateTransformJob permission."
+    return TransformJobRejectedError(
+        f"SageMaker refused to start the transform job ({code}: {message[:300]}).{hint}"
+    )
 
 
 def describe_transform_job(name: str) -> dict[str, Any] | None:
@@ -25,6 +63,7 @@ def describe_transform_job(name: str) -> dict[str, Any] | None:
     try:
         return dict(clients.sagemaker().describe_transform_job(TransformJobName=name))
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ValidationException" and "not" in str(exc).lower():
+        error = exc.response["Error"]
+        if error["Code"] == "ValidationException" and "could not find" in error["Message"].lower():
             return None
         raise

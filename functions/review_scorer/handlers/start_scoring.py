@@ -16,4 +16,5 @@ from review_scorer.settings import load_settings
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings()
     records = parse_s3_event(event).records
-    return {"outcomes": [handle_record(record, settings).value for record in records]}
+    remaining = context.get_remaining_time_in_millis
+    return {"outcomes": [handle_record(r, settings, remaining).value for r in records]}

@@ -9,16 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from review_scorer.aws import s3
-from review_scorer.csv_input import open_text, read_table
+from review_scorer.csv_input import Limits, read_table
 from review_scorer.errors import (
     MissingOutputError,
     PredictionCountMismatchError,
     SourceChangedError,
 )
 from review_scorer.join import RESULT_COLUMNS, JoinTally, labeled_rows, neutralise
-from review_scorer.layout import labeled_key, prediction_key, s3_uri
+from review_scorer.layout import labeled_key, prediction_key, rejects_key, s3_uri
 from review_scorer.manifest import Manifest
 from review_scorer.predictions import Prediction, parse_prediction
+from review_scorer.services.staging import delimiter_name
 from review_scorer.summary import SUCCEEDED, Summary
 
 
@@ -45,7 +46,8 @@ def write_labeled(
     """Write ``results/<name>.labeled.csv`` whole, or raise and write nothing."""
     source = manifest.source
     body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)
-    table = read_table(open_text(body), manifest.review_column)
+    limits = Limits(max_field_chars=manifest.max_field_chars, max_uncompressed_bytes=2**62)
+    table = read_table(body, manifest.review_column, limits)
     tally = JoinTally()
     with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
         path = Path(tmp) / "labeled.csv"
@@ -59,10 +61,17 @@ def write_labeled(
             )
         key = labeled_key(manifest.name)
         s3.upload_file(path, source.bucket, key, "text/csv; charset=utf-8")
+    rejects = None
+    if manifest.rejects_key:
+        rejects = rejects_key(manifest.name)
+        s3.copy_version(source.bucket, manifest.rejects_key, None, rejects)
     return Summary(
         status=SUCCEEDED,
         source=source.uri,
         results=s3_uri(source.bucket, key),
+        rejects=s3_uri(source.bucket, rejects) if rejects else None,
+        delimiter=delimiter_name(manifest.delimiter),
+        review_column=manifest.review_column,
         rows=manifest.rows,
         labels=dict(tally.labels.most_common()),
         job=job,

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 
+from review_scorer import layout
 from review_scorer.aws import s3
-from review_scorer.csv_input import open_text, read_table
-from review_scorer.errors import NoRowsError
-from review_scorer.layout import manifest_key, shard_key
+from review_scorer.csv_input import DELIMITERS, Row, read_table
+from review_scorer.errors import FileTooLargeError, NoRowsError, TooManyRejectsError
 from review_scorer.manifest import Manifest, RowCounts, ShardEntry, SourceObject
-from review_scorer.row_marks import EMPTY, RowMarker
+from review_scorer.row_marks import EMPTY, REJECTED, RowMarker
 from review_scorer.settings import Settings
 from review_scorer.staging import ShardWriter
 from review_scorer.tokenizer import TOKENIZER_VERSION, tokenize
 
 JSON_LINES = "application/jsonlines"
+TIME_CHECK_EVERY = 2_000  # rows
+TIME_RESERVE_MS = 60_000  # kept for writing the manifest and starting the job
 
 
 @dataclass(frozen=True)
@@ -25,41 +32,111 @@ class StagingTarget:
     source: SourceObject
 
 
-def stage(target: StagingTarget, settings: Settings) -> Manifest:
-    """Stream the upload into staging shards; memory is bounded by one shard."""
+class _Rejects:
+    """Line and reason of each rejected row, spooled to a temporary file (never review text)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.first: Row | None = None
+        self.count = 0
+        self._out: IO[str] | None = None
+
+    def add(self, row: Row) -> None:
+        if self._out is None:
+            self._out = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._out)
+            self._writer.writerow(["line", "reason"])
+            self.first = row
+        self._writer.writerow([row.line, row.problem])
+        self.count += 1
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+
+
+def stage(
+    target: StagingTarget, settings: Settings, remaining_ms: Callable[[], int] = lambda: 900_000
+) -> Manifest:
+    """Stream the upload into staging shards; memory is bounded by one shard.
+
+    Raises an InputError when the file cannot be scored, including when the function would
+    run out of time: a file is refused whole, never cut off half-way.
+    """
     source, job = target.source, target.job
     body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)
-    table = read_table(open_text(body), settings.review_column)
+    table = read_table(body, settings.review_column, settings.limits)
 
     def flush(index: int, data: bytes) -> None:
-        s3.put_bytes(source.bucket, shard_key(job, index), data, JSON_LINES)
+        s3.put_bytes(source.bucket, layout.shard_key(job, index), data, JSON_LINES)
 
     writer = ShardWriter(settings.shard_max_bytes, flush)
     counts, marker = RowCounts(), RowMarker()
-    for row in table.rows:
-        counts.total += 1
-        tokens = tokenize(row.fields[table.review_index])
-        if tokens:
-            writer.add(tokens)
-            counts.scored += 1
-        else:
-            marker.mark(row.ordinal, EMPTY)
-            counts.empty += 1
-    shards = writer.close()
-    if counts.total == 0:
-        raise NoRowsError("the file has a header but no rows to score", line=2)
+    with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
+        rejects = _Rejects(Path(tmp) / "rejects.csv")
+        for row in table.rows:
+            counts.total += 1
+            if row.ordinal % TIME_CHECK_EVERY == 0 and remaining_ms() < TIME_RESERVE_MS:
+                raise _out_of_time(row, source)
+            if row.problem:
+                rejects.add(row)
+                marker.mark(row.ordinal, REJECTED)
+                counts.rejected += 1
+                continue
+            tokens = tokenize(row.fields[table.review_index])
+            if tokens:
+                writer.add(tokens)
+                counts.scored += 1
+            else:
+                marker.mark(row.ordinal, EMPTY)
+                counts.empty += 1
+        shards = writer.close()
+        rejects.close()
+        _check_counts(counts, rejects, settings.max_reject_share)
+        rejects_key = None
+        if rejects.count:
+            rejects_key = layout.staged_rejects_key(job)
+            s3.upload_file(rejects.path, source.bucket, rejects_key, "text/csv; charset=utf-8")
     manifest = Manifest(
         job=job,
         name=target.name,
         source=source,
         model=settings.model_name,
-        review_column=settings.review_column,
+        review_column=table.review_column,
+        delimiter=table.delimiter,
+        max_field_chars=settings.max_field_chars,
         columns=table.columns,
         rows=counts,
-        shards=[ShardEntry(key=shard_key(job, s.index), rows=s.rows) for s in shards],
+        shards=[ShardEntry(key=layout.shard_key(job, s.index), rows=s.rows) for s in shards],
         marks=marker.ranges,
+        rejects_key=rejects_key,
         tokenizer_version=TOKENIZER_VERSION,
         created_at=datetime.now(UTC).isoformat(),
     )
-    s3.put_json(source.bucket, manifest_key(job), manifest.model_dump_json())
+    s3.put_json(source.bucket, layout.manifest_key(job), manifest.model_dump_json())
     return manifest
+
+
+def delimiter_name(delimiter: str) -> str:
+    return DELIMITERS.get(delimiter, repr(delimiter))
+
+
+def _check_counts(counts: RowCounts, rejects: _Rejects, max_share: float) -> None:
+    if counts.total == 0:
+        raise NoRowsError("the file has a header but no rows to score", line=2)
+    if rejects.first and counts.rejected > max_share * counts.total:
+        raise TooManyRejectsError(
+            f"{counts.rejected:,} of {counts.total:,} rows are malformed, more than the "
+            f"{max_share:.0%} allowed; the first, on line {rejects.first.line}: "
+            f"{rejects.first.problem}",
+            line=rejects.first.line,
+        )
+
+
+def _out_of_time(row: Row, source: SourceObject) -> FileTooLargeError:
+    size = f"{source.size:,} bytes" if source.size is not None else "this file"
+    return FileTooLargeError(
+        f"StartScoring would run out of time before the end of the file ({size}; reached "
+        f"line {row.line}); split it into smaller files",
+        line=row.line,
+    )

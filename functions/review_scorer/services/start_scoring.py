@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from review_scorer import layout
 from review_scorer.aws import s3, sagemaker
-from review_scorer.errors import InputError
+from review_scorer.errors import FileTooLargeError, InputError, ScoringError
 from review_scorer.events import S3EventRecord
-from review_scorer.manifest import SourceObject
+from review_scorer.manifest import Manifest, SourceObject
 from review_scorer.observability import logger
 from review_scorer.services.completion import write_labeled
 from review_scorer.services.notify import already_notified, announce
 from review_scorer.services.staging import StagingTarget, stage
 from review_scorer.settings import Settings
-from review_scorer.summary import failed
+from review_scorer.summary import Summary, failed
 from review_scorer.transform_request import transform_request
 
 
@@ -22,6 +23,7 @@ class Outcome(StrEnum):
     STARTED = "started"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+    FAILED = "failed"  # SageMaker would not start the job: announced, file left in place
     COMPLETED = "completed"  # nothing to send to the model: finished without a job
     IGNORED = "ignored"
 
@@ -40,7 +42,9 @@ def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
     return StagingTarget(job=job, name=layout.upload_name(source.key), source=source)
 
 
-def handle_record(record: S3EventRecord, settings: Settings) -> Outcome:
+def handle_record(
+    record: S3EventRecord, settings: Settings, remaining_ms: Callable[[], int] = lambda: 900_000
+) -> Outcome:
     key = record.s3.object.decoded_key
     if not layout.is_upload(key) or record.s3.bucket.name != settings.bucket_name:
         logger.info("not an upload of this app; ignored", key=key, bucket=record.s3.bucket.name)
@@ -52,28 +56,45 @@ def handle_record(record: S3EventRecord, settings: Settings) -> Outcome:
         logger.info("already handled; duplicate event ignored")
         return Outcome.DUPLICATE
     try:
-        manifest = stage(target, settings)
+        _check_size(target.source, settings)
+        manifest = stage(target, settings, remaining_ms)
     except InputError as error:
         refuse(target, error, settings)
         return Outcome.REFUSED
     if manifest.rows.scored == 0:
         summary = write_labeled(manifest, iter(()), job=None)
-        announce(
-            summary,
-            bucket=bucket,
-            job=target.job,
-            summary_key=layout.summary_key(target.name),
-            topic_arn=settings.topic_arn,
-        )
+        _announce(target, summary, settings)
         return Outcome.COMPLETED
-    request = transform_request(target.job, bucket, len(manifest.shards), settings)
-    created = sagemaker.create_transform_job(request)
+    return _start_job(target, manifest, settings)
+
+
+def _start_job(target: StagingTarget, manifest: Manifest, settings: Settings) -> Outcome:
+    request = transform_request(target.job, target.source.bucket, len(manifest.shards), settings)
+    try:
+        created = sagemaker.create_transform_job(
+            request, backoff_seconds=settings.job_retry_seconds
+        )
+    except ScoringError as error:
+        logger.error("transform job refused by SageMaker", error_code=error.code)
+        summary = failed(target.source.uri, error, model=settings.model_name, rows=manifest.rows)
+        _announce(target, summary, settings)
+        return Outcome.FAILED
     logger.info(
         "transform job started" if created else "transform job existed already",
         rows=manifest.rows.model_dump(),
         shards=len(manifest.shards),
     )
     return Outcome.STARTED if created else Outcome.DUPLICATE
+
+
+def _check_size(source: SourceObject, settings: Settings) -> None:
+    """Refuse from the event's size, before reading a byte."""
+    if source.size is not None and source.size > settings.max_upload_bytes:
+        raise FileTooLargeError(
+            f"the file is {source.size:,} bytes; the limit is {settings.max_upload_bytes:,} "
+            "bytes (what StartScoring can read within the Lambda time limit); split it into "
+            "smaller files"
+        )
 
 
 def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None:
@@ -89,5 +110,15 @@ def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None
         bucket=source.bucket,
         job=target.job,
         summary_key=layout.quarantine_error_key(target.name),
+        topic_arn=settings.topic_arn,
+    )
+
+
+def _announce(target: StagingTarget, summary: Summary, settings: Settings) -> None:
+    announce(
+        summary,
+        bucket=target.source.bucket,
+        job=target.job,
+        summary_key=layout.summary_key(target.name),
         topic_arn=settings.topic_arn,
     )
