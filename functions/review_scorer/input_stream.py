@@ -13,7 +13,7 @@ import codecs
 import gzip
 import io
 import zlib
-from typing import IO
+from typing import IO, Protocol
 
 from review_scorer.errors import EncodingError, FileTooLargeError, InvalidGzipError
 
@@ -27,10 +27,14 @@ _WIDE_BOMS = {
 _SAVE_AS = "save it as 'CSV UTF-8' and upload it again"
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class CheckedStream(io.RawIOBase):
     """A readable raw stream that raises a typed error at the first bad byte."""
 
-    def __init__(self, raw: IO[bytes], *, max_bytes: int | None = None, label: str = "") -> None:
+    def __init__(self, raw: Readable, *, max_bytes: int | None = None, label: str = "") -> None:
         self._raw = raw
         self._max_bytes = max_bytes
         self._label = label
@@ -122,7 +126,7 @@ def open_checked(raw: IO[bytes], *, max_uncompressed_bytes: int) -> CheckedStrea
     if buffered.peek(2)[:2] == GZIP_MAGIC:
         return CheckedStream(
             _GzipErrors(buffered),
-            max_bytes=max_uncompressed_bytes,  # type: ignore[arg-type]
+            max_bytes=max_uncompressed_bytes,
             label="gzip content",
         )
     return CheckedStream(buffered)

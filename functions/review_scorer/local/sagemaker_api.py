@@ -40,6 +40,8 @@ class SageMakerEmulator:
         self.models: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._faults: dict[str, list[ApiError]] = {}
+        self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -118,6 +120,14 @@ class SageMakerEmulator:
             self._finish(req["TransformJobName"], "Stopped", None)
         return {}
 
+    # -- fault injection ----------------------------------------------------------------------
+    def inject(self, operation: str, code: str, message: str, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with ``code`` (for tests)."""
+        self._faults.setdefault(operation, []).extend([ApiError(code, message)] * times)
+
+    def calls(self, operation: str) -> int:
+        return self._calls.get(operation, 0)
+
     # -- running jobs -------------------------------------------------------------------------
     def pending(self) -> list[str]:
         return [n for n, j in self.jobs.items() if j["TransformJobStatus"] == "InProgress"]
@@ -194,10 +204,16 @@ class SageMakerEmulator:
                 "__type": "UnknownOperationException",
                 "message": f"local SageMaker does not implement {operation}",
             }
+        self._calls[operation] = self._calls.get(operation, 0) + 1
         try:
+            if self._faults.get(operation):
+                raise self._faults[operation].pop(0)
             return 200, handler(json.loads(body or b"{}"))
         except ApiError as exc:
-            return 400, {"__type": exc.code, "message": exc.message}
+            status = (
+                503 if exc.code == "ServiceUnavailable" else 500 if "Internal" in exc.code else 400
+            )
+            return status, {"__type": exc.code, "message": exc.message}
 
 
 _OPERATIONS = {

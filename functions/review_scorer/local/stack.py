@@ -64,6 +64,11 @@ class StackConfig:
     instance_count: int = 1
     shard_max_bytes: int = 32 * 1024 * 1024
     max_payload_mb: int = 6
+    max_upload_bytes: int = 2 * 1024**3
+    max_uncompressed_bytes: int = 2 * 1024**3
+    max_field_chars: int = 100_000
+    max_reject_share: float = 0.05
+    job_retry_seconds: float = 1.0
     log_level: str = "WARNING"
 
 
@@ -142,6 +147,11 @@ class LocalStack:
             "REVIEW_COLUMN": c.review_column,
             "SHARD_MAX_BYTES": str(c.shard_max_bytes),
             "MAX_PAYLOAD_MB": str(c.max_payload_mb),
+            "MAX_UPLOAD_BYTES": str(c.max_upload_bytes),
+            "MAX_UNCOMPRESSED_BYTES": str(c.max_uncompressed_bytes),
+            "MAX_FIELD_CHARS": str(c.max_field_chars),
+            "MAX_REJECT_SHARE": str(c.max_reject_share),
+            "JOB_RETRY_SECONDS": str(c.job_retry_seconds),
         }
 
     def register_model(self, archive: Path) -> str:
@@ -170,25 +180,24 @@ class LocalStack:
             setattr(self.queues, name, url)
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
             arns[name] = attributes["Attributes"]["QueueArn"]
-        # The template's S3 trigger: StartScoring on incoming/*.csv
-        s3.put_bucket_notification_configuration(
-            Bucket=bucket,
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "QueueArn": arns["uploads"],
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {
-                            "Key": {
-                                "FilterRules": [
-                                    {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
-                                    {"Name": "suffix", "Value": layout.UPLOAD_SUFFIX},
-                                ]
-                            }
-                        },
+        # The template's S3 triggers: StartScoring on incoming/*.csv and incoming/*.csv.gz
+        triggers = [
+            {
+                "QueueArn": arns["uploads"],
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {
+                    "Key": {
+                        "FilterRules": [
+                            {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
+                            {"Name": "suffix", "Value": suffix},
+                        ]
                     }
-                ],
-            },
+                },
+            }
+            for suffix in layout.UPLOAD_SUFFIXES
+        ]
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": triggers}
         )
         # The template's EventBridge rule: PublishResults on this stack's finished jobs
         pattern = layout.transform_event_pattern(self.config.job_name_prefix)
