@@ -19,7 +19,7 @@ help: ## list the targets
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet -e '.[local,training,sagemaker,dev]'
 	touch $@
 
 install: $(BIN)/.installed ## create .venv with the app, local mode and dev tools
@@ -52,8 +52,12 @@ build: tools ## sam build (no Docker needed: makefile build with target-platform
 validate: tools ## sam validate --lint
 	$(SAM) validate --lint
 
-bench: install ## benchmarks; DATA=path to the shared data folder (default ../shared/data)
-	$(BIN)/python bench/run.py --data $(DATA)
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[local,training,sagemaker,dev,bench]'
+	touch $@
+
+bench: $(BIN)/.bench-installed ## benchmarks (a few minutes); DATA=shared data folder, QUICK=1 for small sizes
+	$(BIN)/python -m bench.run --data $(DATA) $(if $(QUICK),--quick)
 
 clean: ## remove virtual environments, caches and build output
 	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache review-scorer-output

@@ -1,7 +1,7 @@
 """The whole local flow on generated CSVs: wall time and peak RSS of the process doing the work.
 
-Each size runs ``review-scorer local run`` in a child process, so the peak RSS read from the
-operating system (``getrusage(RUSAGE_CHILDREN)``) is that run's own. Rows are synthetic (the
+Each size runs ``review-scorer local run`` in a child process whose own peak RSS (VmHWM, see
+``bench/peak.py``) is the figure. Rows are synthetic (the
 project's own generator), so this needs no data folder.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.peak import ENV
 from review_scorer_training.demo import demo_model
 from review_scorer_training.synthetic import LABELS, review
 
@@ -36,31 +37,33 @@ def write_reviews(path: Path, rows: int, seed: int = 11) -> int:
 
 
 def run_flow(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
+    """``review-scorer local run`` in a child process; its wall time and its own peak RSS."""
+    peak_file = out.parent / "peak.txt"
+    command = [
+        "review_scorer",
+        "local",
+        "run",
+        str(csv_path),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+        "--json",
+    ]
     started = time.perf_counter()
     process = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "review_scorer",
-            "local",
-            "run",
-            str(csv_path),
-            "--model",
-            str(model),
-            "--out",
-            str(out),
-            "--json",
-        ],
+        [sys.executable, "-m", "bench.peak", *command],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, ENV: str(peak_file)},
     )
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if process.returncode != 0:
         raise RuntimeError(f"local run failed: {process.stderr[-2000:]}")
     summary = json.loads(process.stdout.splitlines()[-1])
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak_kib / 1024, 1), "summary": summary}
+    peak = float(peak_file.read_text())
+    return {"wall_s": round(wall, 2), "peak_rss_mb": peak, "summary": summary}
 
 
 def check_order(csv_path: Path, labeled: Path) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from review_scorer.errors import ScoringError
 from review_scorer.tokenizer import tokenize
+from review_scorer_training.commands import register as register_training
 
 DEFAULT_OUT = Path("review-scorer-output")
 
@@ -105,12 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
+    register_training(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if hasattr(args, "run"):  # the training commands carry their own entry point
+            return int(args.run(args))
         if args.command == "demo":
             print(f"Sample file: {sample_csv()}")
             return run_local(

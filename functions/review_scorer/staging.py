@@ -20,15 +20,22 @@ class Shard:
     size: int
 
 
+# json.dumps of a one-key dict, without building the dict: the C string encoder does the escaping.
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
 def record(tokens: list[str]) -> bytes:
     """One BlazingText request line for a review's tokens."""
-    return (json.dumps({"source": " ".join(tokens)}, ensure_ascii=False) + "\n").encode("utf-8")
+    return ('{"source": ' + _encode_string(" ".join(tokens)) + "}\n").encode("utf-8")
 
 
 class ShardWriter:
-    """Packs records into shards and hands each full one to ``flush(index, data)``."""
+    """Packs records into shards and hands each full one to ``flush(index, data)``.
 
-    def __init__(self, max_bytes: int, flush: Callable[[int, bytes], None]) -> None:
+    ``data`` is the shard's buffer itself, rewound: no copy of a shard is ever made.
+    """
+
+    def __init__(self, max_bytes: int, flush: Callable[[int, io.BytesIO], None]) -> None:
         self._max_bytes = max_bytes
         self._flush = flush
         self._buffer = io.BytesIO()
@@ -49,9 +56,10 @@ class ShardWriter:
         return self.shards
 
     def _emit(self) -> None:
-        data = self._buffer.getvalue()
+        size = self._buffer.tell()
         index = len(self.shards)
-        self._flush(index, data)
-        self.shards.append(Shard(index=index, rows=self._rows, size=len(data)))
+        self._buffer.seek(0)
+        self._flush(index, self._buffer)
+        self.shards.append(Shard(index=index, rows=self._rows, size=size))
         self._buffer = io.BytesIO()
         self._rows = 0

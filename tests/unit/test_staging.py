@@ -19,7 +19,7 @@ def test_record_keeps_unicode_as_utf8() -> None:
 def test_shards_split_at_the_size_limit_and_keep_order() -> None:
     # Given a writer that flushes at 64 bytes
     flushed: dict[int, bytes] = {}
-    writer = ShardWriter(64, lambda index, data: flushed.__setitem__(index, data))
+    writer = ShardWriter(64, lambda index, data: flushed.__setitem__(index, data.read()))
     # When 10 records of 24 bytes are added
     for i in range(10):
         writer.add([f"w{i:02d}", "abcdefg"])
@@ -35,7 +35,7 @@ def test_shards_split_at_the_size_limit_and_keep_order() -> None:
 
 def test_a_record_larger_than_the_limit_gets_a_shard_of_its_own() -> None:
     flushed: list[bytes] = []
-    writer = ShardWriter(16, lambda index, data: flushed.append(data))
+    writer = ShardWriter(16, lambda index, data: flushed.append(data.read()))
     writer.add(["short"])
     writer.add(["a-very-long-token-indeed"])
     writer.add(["x"])

@@ -43,7 +43,7 @@ def exists(bucket: str, key: str) -> bool:
     return True
 
 
-def put_bytes(bucket: str, key: str, data: bytes, content_type: str) -> None:
+def put_bytes(bucket: str, key: str, data: bytes | IO[bytes], content_type: str) -> None:
     clients.s3().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
 
 

@@ -1,0 +1,172 @@
+"""``review-scorer score``: a CSV scored directly with a model, as the pipeline would label it."""
+
+from __future__ import annotations
+
+import argparse
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from review_scorer.local.flow import LocalFlow
+from review_scorer.model_artifact import ModelMetadata, package, unpack
+from review_scorer_training.commands import register
+from review_scorer_training.fasttext_local import Hyperparameters, train_model
+from review_scorer_training.synthetic import corpus
+from tests.conftest import read_csv, write_csv
+from tests.functional.helpers import SAMPLE
+
+SMALL = Hyperparameters(epoch=10, lr=0.5, dim=10, word_ngrams=2, min_count=1, bucket=10_000)
+
+
+def run_cli(*argv: str | Path) -> int:
+    parser = argparse.ArgumentParser(prog="review-scorer")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([str(a) for a in argv])
+    return int(args.run(args))
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model.tar.gz"
+    return train_model(corpus(40), out, name="test", hyperparameters=SMALL)
+
+
+@pytest.fixture
+def reviews(tmp_path: Path) -> Path:
+    return write_csv(
+        tmp_path / "reviews.csv",
+        ["id", "review_body", "note"],
+        [
+            ["1", "I love this dress, it fits perfectly!", '=HYPERLINK("x")'],
+            ["2", "", "no text"],
+            ["3", "Very disappointed: it ripped after one wash", "-1"],
+            ["4", "   ", "+spaces only"],
+        ],
+    )
+
+
+def test_score_writes_original_columns_then_label_probability_and_status(
+    model: Path, reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", model, "--input", reviews, "--output", out) == 0
+    rows = read_csv(out)
+    assert list(rows[0]) == [
+        "id", "review_body", "note", "predicted_label", "probability", "scoring_status"
+    ]  # fmt: skip
+    assert [r["scoring_status"] for r in rows] == ["scored", "empty", "scored", "empty"]
+    assert [r["predicted_label"] for r in rows] == ["1", "", "-1", ""]
+    assert float(rows[0]["probability"]) > 0.5 and len(rows[0]["probability"]) == 8
+    assert "4 rows: 2 scored, 2 empty" in capsys.readouterr().out
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_kept(
+    model: Path, reviews: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", model, "--input", reviews, "--output", out) == 0
+    notes = [r["note"] for r in read_csv(out)]
+    assert notes == ['\'=HYPERLINK("x")', "no text", "-1", "'+spaces only"]
+
+
+def test_top_k_adds_the_next_labels_and_probabilities_best_first(
+    model: Path, reviews: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", model, "--input", reviews, "--output", out,
+                   "--top-k", "3") == 0  # fmt: skip
+    rows = read_csv(out)
+    assert list(rows[0])[-4:] == ["label_2", "probability_2", "label_3", "probability_3"]
+    first = rows[0]
+    assert {first["predicted_label"], first["label_2"], first["label_3"]} == {"1", "0", "-1"}
+    probs = [float(first[c]) for c in ("probability", "probability_2", "probability_3")]
+    assert probs == sorted(probs, reverse=True)
+    assert rows[1]["label_2"] == rows[1]["probability_3"] == ""
+
+
+def test_top_k_beyond_the_model_labels_leaves_the_extra_cells_empty(
+    model: Path, reviews: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", model, "--input", reviews, "--output", out,
+                   "--top-k", "4") == 0  # fmt: skip
+    first = read_csv(out)[0]
+    assert first["label_3"] != "" and first["label_4"] == first["probability_4"] == ""
+
+
+def test_another_review_column_is_used_when_named(model: Path, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "raw.csv", ["Review Text", "Rating"],
+                       [["Poor quality, a waste of money", "1"]])  # fmt: skip
+    out = tmp_path / "out.csv"
+    assert run_cli("score", "--model", model, "--input", source, "--output", out,
+                   "--review-column", "Review Text") == 0  # fmt: skip
+    assert read_csv(out)[0]["predicted_label"] == "-1"
+
+
+def test_a_model_made_with_another_tokenizer_is_refused_with_exit_2(
+    model: Path, reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the same model, recorded as made with another tokenizer
+    model_bin, metadata = unpack(model, tmp_path / "m")
+    assert metadata is not None
+    old = ModelMetadata(**{**metadata.model_dump(), "tokenizer_version": "whitespace-0"})
+    old_model = package(model_bin, old, tmp_path / "old.tar.gz")
+    # When scoring with it / Then it is refused, clearly, and nothing is written
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", old_model, "--input", reviews, "--output", out) == 2
+    err = capsys.readouterr().err
+    assert "whitespace-0" in err and "retrain" in err
+    assert list(tmp_path.glob("*labeled*")) == []
+
+
+def test_a_missing_input_is_a_usage_error(model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    assert run_cli("score", "--model", model, "--input", tmp_path / "nope.csv",
+                   "--output", out) == 2  # fmt: skip
+    assert not out.exists()
+
+
+def test_a_file_without_the_review_column_fails_and_leaves_no_output(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "in.csv", ["text"], [["good"]])
+    out = tmp_path / "out.csv"
+    assert run_cli("score", "--model", model, "--input", source, "--output", out) == 1
+    assert "review_body" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_an_unclosed_quote_leaves_the_previous_result_untouched(
+    model: Path, tmp_path: Path
+) -> None:
+    # Given a result from an earlier run, and an input whose last row never closes its quote
+    out = tmp_path / "out.csv"
+    out.write_text("earlier result\n", encoding="utf-8")
+    source = tmp_path / "in.csv"
+    source.write_text('review_body\ngood dress\n"never closed\n', encoding="utf-8")
+    # When it is scored / Then it fails, and the earlier result is whole, with no partial file
+    assert run_cli("score", "--model", model, "--input", source, "--output", out) == 1
+    assert out.read_text("utf-8") == "earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_a_file_that_is_not_a_model_is_a_usage_error(reviews: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "model.tar.gz"
+    with tarfile.open(bogus, "w:gz") as tar:
+        tar.add(reviews, arcname="reviews.csv")
+    assert run_cli("score", "--model", bogus, "--input", reviews,
+                   "--output", tmp_path / "o.csv") == 2  # fmt: skip
+
+
+def test_score_writes_byte_for_byte_what_the_pipeline_writes(
+    flow: LocalFlow, demo_model: Path, tmp_path: Path
+) -> None:
+    # Given the sample file, run through the local pipeline with the demo model
+    result = flow.run_file(SAMPLE, tmp_path / "pipeline")
+    assert result.labeled_csv is not None
+    # When the same file is scored directly with the same model
+    out = tmp_path / "direct.csv"
+    assert run_cli("score", "--model", demo_model, "--input", SAMPLE, "--output", out) == 0
+    # Then both results are the same bytes
+    assert out.read_bytes() == result.labeled_csv.read_bytes()
