@@ -54,7 +54,12 @@ def run_local(
     show_rows: bool = False,
 ) -> int:
     from review_scorer.local.flow import LocalFlow
-    from review_scorer.local.report import outcome_line, print_notification, print_table
+    from review_scorer.local.report import (
+        outcome_line,
+        print_metrics,
+        print_notification,
+        print_table,
+    )
     from review_scorer.local.stack import LocalStack, StackConfig
 
     missing = [str(f) for f in files if not f.is_file()]
@@ -82,6 +87,10 @@ def run_local(
             if show_rows:
                 print("\nSNS message:")
                 print_notification(result, sys.stdout)
+                print(
+                    "\nMetrics emitted (CloudWatch embedded metric format, namespace ReviewScorer):"
+                )
+                print_metrics(result, sys.stdout)
     return 1 if failures else 0
 
 

@@ -67,6 +67,21 @@ class TransformJobStateChange(BaseModel):
     detail: TransformJobDetail
 
 
+class ScheduledEvent(BaseModel):
+    """EventBridge's "Scheduled Event": the sweep's clock."""
+
+    model_config = _LENIENT
+    source: str
+    detail_type: str = Field(alias="detail-type")
+
+
+SCHEDULED_DETAIL_TYPE = "Scheduled Event"
+
+
+def is_scheduled_event(event: dict[str, Any]) -> bool:
+    return event.get("detail-type") == SCHEDULED_DETAIL_TYPE and event.get("source") == "aws.events"
+
+
 def parse_s3_event(event: dict[str, Any]) -> S3Event:
     return S3Event.model_validate(event)
 

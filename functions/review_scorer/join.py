@@ -37,6 +37,34 @@ def format_probability(p: float) -> str:
     return f"{min(p, 1.0):.6f}"
 
 
+@dataclass(frozen=True)
+class ResultLayout:
+    """The result columns: the three of every result, then ``label_N``, ``probability_N`` for
+    N = 2..top_k (after ``scoring_status``, so the first three keep their place whatever K is).
+    Labels show their configured names (``-1`` -> ``negative``) where a mapping is given."""
+
+    top_k: int = 1
+    names: dict[str, str] = field(default_factory=dict)
+
+    def columns(self) -> list[str]:
+        extra = [c for n in range(2, self.top_k + 1) for c in (f"label_{n}", f"probability_{n}")]
+        return [*RESULT_COLUMNS, *extra]
+
+    def name(self, label: str) -> str:
+        return self.names.get(label, label)
+
+    def scored(self, prediction: Prediction) -> list[str]:
+        labels, probs = prediction.labels, prediction.prob
+        ranked = [
+            (self.name(labels[n]), format_probability(probs[n])) if n < len(labels) else ("", "")
+            for n in range(self.top_k)
+        ]
+        return [*ranked[0], SCORED, *(cell for pair in ranked[1:] for cell in pair)]
+
+    def unscored(self, status: str) -> list[str]:
+        return ["", "", status, *([""] * (2 * (self.top_k - 1)))]
+
+
 @dataclass
 class JoinTally:
     """What the join saw, for the summary."""
@@ -51,12 +79,14 @@ def labeled_rows(
     marks: list[MarkedRange],
     predictions: Iterator[Prediction],
     tally: JoinTally,
+    layout: ResultLayout | None = None,
 ) -> Iterator[list[str]]:
     """The result rows: original cells (neutralised), then the result columns.
 
     Rejected rows (a wrong number of fields, an over-long field) cannot be laid out under the
     header: they are left out here and listed, with line and reason, in the rejects CSV.
     """
+    layout = layout or ResultLayout()
     lookup = StatusLookup(marks)
     for row in rows:
         tally.rows += 1
@@ -69,7 +99,7 @@ def labeled_rows(
             continue
         cells = [neutralise(c) for c in row.fields]
         if status != SCORED:
-            yield [*cells, "", "", status]
+            yield [*cells, *layout.unscored(status)]
             continue
         prediction = next(predictions, None)
         if prediction is None:
@@ -78,9 +108,9 @@ def labeled_rows(
                 line=row.line,
             )
         tally.scored += 1
-        label = prediction.labels[0]
-        tally.labels[label] += 1
-        yield [*cells, label, format_probability(prediction.prob[0]), SCORED]
+        result = layout.scored(prediction)
+        tally.labels[result[0]] += 1
+        yield [*cells, *result]
     if next(predictions, None) is not None:
         raise PredictionCountMismatchError(
             f"the model returned more predictions than the {tally.scored} rows sent"

@@ -56,5 +56,7 @@ class Manifest(BaseModel):
     shards: list[ShardEntry]
     marks: list[MarkedRange] = Field(description="rows not sent to the model, as ranges")
     rejects_key: str | None = Field(default=None, description="line and reason of rejected rows")
+    top_k: int = Field(default=1, description="labels asked per row; the result has that many")
+    label_names: dict[str, str] = Field(default_factory=dict, description="model label -> name")
     tokenizer_version: str
     created_at: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from review_scorer.csv_input import Limits
 from review_scorer.errors import ConfigurationError
@@ -39,9 +39,23 @@ class Settings(BaseModel):
     job_retry_seconds: float = Field(
         default=1.0, ge=0.0, le=60.0, description="first backoff when SageMaker is busy"
     )
+    top_k: int = Field(default=1, ge=1, le=10, description="labels asked of the model per row")
+    label_names: str = Field(
+        default="", description="optional mapping of model labels to names: -1=negative,0=neutral"
+    )
     max_reject_share: float = Field(
         default=0.05, ge=0.0, le=1.0, description="more rejected rows than this: file refused"
     )
+
+    @field_validator("label_names")
+    @classmethod
+    def _mapping_parses(cls, value: str) -> str:
+        parse_label_names(value)
+        return value
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return parse_label_names(self.label_names)
 
     @property
     def limits(self) -> Limits:
@@ -49,6 +63,19 @@ class Settings(BaseModel):
             max_field_chars=self.max_field_chars,
             max_uncompressed_bytes=self.max_uncompressed_bytes,
         )
+
+
+def parse_label_names(text: str) -> dict[str, str]:
+    """``"-1=negative, 0=neutral"`` -> ``{"-1": "negative", "0": "neutral"}``."""
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        label, sep, name = (x.strip() for x in item.partition("="))
+        if not sep or not label or not name:
+            raise ValueError(f"{item!r} is not label=name")
+        if label in mapping:
+            raise ValueError(f"label {label!r} is named twice")
+        mapping[label] = name
+    return mapping
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

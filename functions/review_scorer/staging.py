@@ -24,9 +24,10 @@ class Shard:
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
-def record(tokens: list[str]) -> bytes:
-    """One BlazingText request line for a review's tokens."""
-    return ('{"source": ' + _encode_string(" ".join(tokens)) + "}\n").encode("utf-8")
+def record(tokens: list[str], k: int = 1) -> bytes:
+    """One BlazingText request line for a review's tokens (``k`` labels wanted, default 1)."""
+    top = f', "k": {k}' if k > 1 else ""
+    return ('{"source": ' + _encode_string(" ".join(tokens)) + top + "}\n").encode("utf-8")
 
 
 class ShardWriter:
@@ -35,15 +36,18 @@ class ShardWriter:
     ``data`` is the shard's buffer itself, rewound: no copy of a shard is ever made.
     """
 
-    def __init__(self, max_bytes: int, flush: Callable[[int, io.BytesIO], None]) -> None:
+    def __init__(
+        self, max_bytes: int, flush: Callable[[int, io.BytesIO], None], k: int = 1
+    ) -> None:
         self._max_bytes = max_bytes
+        self._k = k
         self._flush = flush
         self._buffer = io.BytesIO()
         self._rows = 0
         self.shards: list[Shard] = []
 
     def add(self, tokens: list[str]) -> None:
-        line = record(tokens)
+        line = record(tokens, self._k)
         if self._rows and self._buffer.tell() + len(line) > self._max_bytes:
             self._emit()
         self._buffer.write(line)

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from review_scorer import layout
-from review_scorer.events import parse_s3_event, parse_transform_event
+from review_scorer.events import (
+    ScheduledEvent,
+    is_scheduled_event,
+    parse_s3_event,
+    parse_transform_event,
+)
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ALL_EVENTS = sorted(EVENTS.glob("*.json"))
@@ -28,6 +33,8 @@ def test_every_sample_event_parses_with_the_handler_models(path: Path) -> None:
     if "Records" in event:
         parsed = parse_s3_event(event)
         assert parsed.records
+    elif is_scheduled_event(event):
+        assert ScheduledEvent.model_validate(event).source == "aws.events"
     else:
         detail = parse_transform_event(event).detail
         assert detail.transform_job_status in layout.TERMINAL_JOB_STATES

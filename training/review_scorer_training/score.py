@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from review_scorer.csv_input import CsvTable, read_table
-from review_scorer.join import RESULT_COLUMNS, format_probability, neutralise
+from review_scorer.join import ResultLayout, neutralise
 from review_scorer.local.scorer import FastTextScorer
 from review_scorer.predictions import Prediction
-from review_scorer.row_marks import EMPTY, SCORED
+from review_scorer.row_marks import EMPTY
 from review_scorer.tokenizer import tokenize
 
 
@@ -37,15 +37,14 @@ class ScoreTally:
 
 
 def result_columns(top_k: int) -> list[str]:
-    """The pipeline's result columns, then ``label_N``, ``probability_N`` for N = 2..k."""
-    extra = [name for n in range(2, top_k + 1) for name in (f"label_{n}", f"probability_{n}")]
-    return [*RESULT_COLUMNS, *extra]
+    """The pipeline's result columns for ``top_k`` labels."""
+    return ResultLayout(top_k=top_k).columns()
 
 
 def _scored_rows(
     table: CsvTable, scorer: FastTextScorer, top_k: int, tally: ScoreTally
 ) -> Iterator[list[str]]:
-    blanks = ["", ""] * (top_k - 1)
+    layout = ResultLayout(top_k=top_k)
     for row in table.rows:
         tally.rows += 1
         if row.problem:  # like the pipeline: cannot be laid out under the header, left out
@@ -55,19 +54,13 @@ def _scored_rows(
         tokens = tokenize(row.fields[table.review_index])
         if not tokens:
             tally.empty += 1
-            yield [*cells, "", "", EMPTY, *blanks]
+            yield [*cells, *layout.unscored(EMPTY)]
             continue
         answer = scorer.predict({"source": " ".join(tokens), "k": top_k})
-        prediction = Prediction.model_validate(answer)
-        labels, probs = prediction.labels, prediction.prob
+        result = layout.scored(Prediction.model_validate(answer))
         tally.scored += 1
-        tally.labels[labels[0]] += 1
-        others = [
-            cell
-            for n in range(1, top_k)
-            for cell in ((labels[n], format_probability(probs[n])) if n < len(labels) else ("", ""))
-        ]
-        yield [*cells, labels[0], format_probability(probs[0]), SCORED, *others]
+        tally.labels[result[0]] += 1
+        yield [*cells, *result]
 
 
 def score_file(

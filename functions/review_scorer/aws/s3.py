@@ -51,6 +51,33 @@ def put_json(bucket: str, key: str, document: str) -> None:
     put_bytes(bucket, key, document.encode("utf-8"), "application/json")
 
 
+_LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+
+
+def put_json_if(bucket: str, key: str, document: str, *, etag: str | None = None) -> bool:
+    """Write only if the key is absent (``etag`` None) or still has ``etag``; False if another
+    writer got there first. S3 conditional writes make this atomic."""
+    condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    try:
+        clients.s3().put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=document.encode("utf-8"),
+            ContentType="application/json",
+            **condition,  # type: ignore[arg-type]
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in _LOST_RACE:
+            return False
+        raise
+    return True
+
+
+def read_json_and_etag(bucket: str, key: str) -> tuple[Any, str]:
+    response = clients.s3().get_object(Bucket=bucket, Key=key)
+    return json.loads(response["Body"].read()), response["ETag"]
+
+
 def read_json(bucket: str, key: str) -> Any:
     return json.loads(open_object(bucket, key).read())
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -56,6 +58,18 @@ def _rejected(code: str, message: str) -> TransformJobRejectedError:
     return TransformJobRejectedError(
         f"SageMaker refused to start the transform job ({code}: {message[:300]}).{hint}"
     )
+
+
+def finished_jobs(name_prefix: str, since: datetime) -> Iterator[str]:
+    """Names of this stack's jobs created after ``since`` that have ended (any terminal state)."""
+    pages = clients.sagemaker().get_paginator("list_transform_jobs")
+    for status in ("Completed", "Failed", "Stopped"):
+        for page in pages.paginate(
+            NameContains=name_prefix, CreationTimeAfter=since, StatusEquals=status
+        ):
+            for job in page["TransformJobSummaries"]:
+                if job["TransformJobName"].startswith(name_prefix):
+                    yield job["TransformJobName"]
 
 
 def describe_transform_job(name: str) -> dict[str, Any] | None:

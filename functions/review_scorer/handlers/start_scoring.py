@@ -7,14 +7,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_scorer.events import parse_s3_event
-from review_scorer.observability import logger
+from review_scorer.invocation import Invocation
+from review_scorer.observability import count, logger, metrics, tracer
 from review_scorer.services.start_scoring import handle_record
 from review_scorer.settings import load_settings
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings()
+    invocation = Invocation(context.aws_request_id, context.get_remaining_time_in_millis)
     records = parse_s3_event(event).records
-    remaining = context.get_remaining_time_in_millis
-    return {"outcomes": [handle_record(r, settings, remaining).value for r in records]}
+    count("UploadEvents", len(records))  # duplicates and ignored keys included
+    return {"outcomes": [handle_record(r, settings, invocation).value for r in records]}

@@ -57,3 +57,25 @@ def print_notification(result: FileResult, out: TextIO) -> None:
         out.write(f"  MessageAttributes: {json.dumps(note.attributes)}\n")
         body: dict[str, Any] = note.body
         out.write("  " + json.dumps(body, indent=2).replace("\n", "\n  ") + "\n")
+
+
+def emitted_metrics(result: FileResult) -> dict[str, float]:
+    """Every metric the functions emitted for the file, summed, keyed ``Name`` or
+    ``Name{dimension=value}`` for dimensions other than the service."""
+    totals: dict[str, float] = {}
+    for delivery in result.deliveries:
+        for document in delivery.invocation.metrics:
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                dims = [d for group in directive["Dimensions"] for d in group if d != "service"]
+                suffix = ",".join(f"{d}={document[d]}" for d in dims)
+                for metric in directive["Metrics"]:
+                    values = document[metric["Name"]]
+                    value = sum(values) if isinstance(values, list) else values
+                    key = f"{metric['Name']}{{{suffix}}}" if suffix else metric["Name"]
+                    totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def print_metrics(result: FileResult, out: TextIO) -> None:
+    for name, value in emitted_metrics(result).items():
+        out.write(f"  {name}: {value:g}\n")

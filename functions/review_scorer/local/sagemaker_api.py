@@ -95,22 +95,21 @@ class SageMakerEmulator:
         return {k: v for k, v in job.items() if k != "Tags"}
 
     def list_transform_jobs(self, req: dict[str, Any]) -> dict[str, Any]:
-        wanted = req.get("StatusEquals")
+        """Filters: StatusEquals, NameContains, CreationTimeAfter (all the app uses)."""
+        fields = (
+            "TransformJobName",
+            "TransformJobArn",
+            "TransformJobStatus",
+            "CreationTime",
+            "TransformEndTime",
+            "FailureReason",
+        )
         summaries = [
-            {
-                k: job.get(k)
-                for k in (
-                    "TransformJobName",
-                    "TransformJobArn",
-                    "TransformJobStatus",
-                    "CreationTime",
-                    "TransformEndTime",
-                    "FailureReason",
-                )
-                if job.get(k) is not None
-            }
+            {k: job[k] for k in fields if job.get(k) is not None}
             for job in self.jobs.values()
-            if wanted in (None, job["TransformJobStatus"])
+            if req.get("StatusEquals") in (None, job["TransformJobStatus"])
+            and req.get("NameContains", "") in job["TransformJobName"]
+            and job["CreationTime"] > float(req.get("CreationTimeAfter", 0))
         ]
         return {"TransformJobSummaries": summaries}
 

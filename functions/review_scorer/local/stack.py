@@ -69,6 +69,8 @@ class StackConfig:
     max_field_chars: int = 100_000
     max_reject_share: float = 0.05
     job_retry_seconds: float = 1.0
+    top_k: int = 1
+    label_names: str = ""
     log_level: str = "WARNING"
 
 
@@ -152,6 +154,8 @@ class LocalStack:
             "MAX_FIELD_CHARS": str(c.max_field_chars),
             "MAX_REJECT_SHARE": str(c.max_reject_share),
             "JOB_RETRY_SECONDS": str(c.job_retry_seconds),
+            "TOP_K": str(c.top_k),
+            "LABEL_NAMES": c.label_names,
         }
 
     def register_model(self, archive: Path) -> str:

@@ -15,7 +15,7 @@ from review_scorer.errors import (
     PredictionCountMismatchError,
     SourceChangedError,
 )
-from review_scorer.join import RESULT_COLUMNS, JoinTally, labeled_rows, neutralise
+from review_scorer.join import JoinTally, ResultLayout, labeled_rows, neutralise
 from review_scorer.layout import labeled_key, prediction_key, rejects_key, s3_uri
 from review_scorer.manifest import Manifest
 from review_scorer.predictions import Prediction, parse_prediction
@@ -53,8 +53,9 @@ def write_labeled(
         path = Path(tmp) / "labeled.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow([*(neutralise(c) for c in table.columns), *RESULT_COLUMNS])
-            writer.writerows(labeled_rows(table.rows, manifest.marks, predictions, tally))
+            layout = ResultLayout(top_k=manifest.top_k, names=manifest.label_names)
+            writer.writerow([*(neutralise(c) for c in table.columns), *layout.columns()])
+            writer.writerows(labeled_rows(table.rows, manifest.marks, predictions, tally, layout))
         if tally.rows != manifest.rows.total:
             raise SourceChangedError(
                 f"the file now has {tally.rows} rows but {manifest.rows.total} were staged"

@@ -1,27 +1,37 @@
-"""What PublishResults does when a transform job of this app changes state."""
+"""What PublishResults does when a transform job of this app ends, or when the sweep runs."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from review_scorer import layout
 from review_scorer.aws import s3, sagemaker
 from review_scorer.errors import ScoringError, TransformJobFailedError, TransformJobStoppedError
+from review_scorer.invocation import Invocation
 from review_scorer.manifest import Manifest
-from review_scorer.observability import logger
+from review_scorer.observability import count, logger
 from review_scorer.services.completion import read_predictions, write_labeled
-from review_scorer.services.notify import already_notified, announce
+from review_scorer.services.notify import announce, in_hand
 from review_scorer.settings import Settings
 from review_scorer.summary import Summary, failed
 
 REASON_MAX = 300
+SWEEP_LOOKBACK = timedelta(days=7)
+# A failure reason may quote the record that failed: keep only what comes before any quote,
+# brace or line break, so no review text can reach a message.
+_QUOTED = re.compile(r"[\"'{\[\n\r].*", re.DOTALL)
 
 
-def handle_job(job_name: str, settings: Settings) -> Summary | None:
+def handle_job(job_name: str, settings: Settings, invocation: Invocation) -> Summary | None:
     """Finish one job, with DescribeTransformJob as the truth (events can be stale or repeated).
 
     Returns the published summary, or None when there is nothing (more) to do.
     """
+    logger.set_correlation_id(job_name)
     logger.append_keys(job=job_name)
     job = sagemaker.describe_transform_job(job_name)
     if job is None:
@@ -32,26 +42,51 @@ def handle_job(job_name: str, settings: Settings) -> Summary | None:
         logger.info("transform job not finished; event ignored", job_status=status)
         return None
     bucket = settings.bucket_name
-    if already_notified(bucket, job_name):
-        logger.info("outcome already published; duplicate event ignored")
+    if in_hand(bucket, job_name, invocation.request_id):
+        logger.info("outcome published or in hand elsewhere; duplicate event ignored")
         return None
     manifest = Manifest.model_validate(s3.read_json(bucket, layout.manifest_key(job_name)))
+    _job_duration(job)
     summary = _outcome(job, manifest, bucket)
-    announce(
+    sent = announce(
         summary,
         bucket=bucket,
         job=job_name,
         summary_key=layout.summary_key(manifest.name),
         topic_arn=settings.topic_arn,
+        invocation=invocation,
     )
-    return summary
+    return summary if sent else None
+
+
+def sweep(settings: Settings, invocation: Invocation) -> list[str]:
+    """Complete this stack's finished jobs that have no outcome yet (their event was lost)."""
+    since = datetime.now(UTC) - SWEEP_LOOKBACK
+    completed = []
+    for name in sagemaker.finished_jobs(f"{settings.job_name_prefix}-", since):
+        if in_hand(settings.bucket_name, name, invocation.request_id):
+            continue
+        logger.warning("finished job without an outcome: completing it", job=name)
+        try:
+            if handle_job(name, settings, invocation):
+                completed.append(name)
+        except Exception:
+            logger.exception("sweep could not complete a job", job=name)
+            count("SweepErrors")
+    count("SweptJobs", len(completed))
+    return completed
+
+
+def failure_reason(reason: object) -> str:
+    text = _QUOTED.sub("", str(reason or "")).strip() or "no reason given"
+    return text[:REASON_MAX]
 
 
 def _outcome(job: dict[str, Any], manifest: Manifest, bucket: str) -> Summary:
     context = {"job": manifest.job, "model": job.get("ModelName"), "rows": manifest.rows}
     status = job["TransformJobStatus"]
     if status == "Failed":
-        reason = str(job.get("FailureReason") or "no reason given")[:REASON_MAX]
+        reason = failure_reason(job.get("FailureReason"))
         error: ScoringError = TransformJobFailedError(f"the transform job failed: {reason}")
         return failed(manifest.source.uri, error, **context)
     if status == "Stopped":
@@ -62,3 +97,9 @@ def _outcome(job: dict[str, Any], manifest: Manifest, bucket: str) -> Summary:
     except ScoringError as exc:
         logger.warning("results refused", error_code=exc.code)
         return failed(manifest.source.uri, exc, **context)
+
+
+def _job_duration(job: dict[str, Any]) -> None:
+    start, end = job.get("TransformStartTime"), job.get("TransformEndTime")
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        count("JobDurationSeconds", (end - start).total_seconds(), MetricUnit.Seconds)

@@ -70,7 +70,7 @@ def stage(
     def flush(index: int, data: IO[bytes]) -> None:
         s3.put_bytes(source.bucket, layout.shard_key(job, index), data, JSON_LINES)
 
-    writer = ShardWriter(settings.shard_max_bytes, flush)
+    writer = ShardWriter(settings.shard_max_bytes, flush, k=settings.top_k)
     marker = RowMarker()
     total = scored = empty = 0  # plain ints in the loop: a pydantic attribute set costs ~1 us
     review = table.review_index
@@ -112,6 +112,8 @@ def stage(
         shards=[ShardEntry(key=layout.shard_key(job, s.index), rows=s.rows) for s in shards],
         marks=marker.ranges,
         rejects_key=rejects_key,
+        top_k=settings.top_k,
+        label_names=settings.label_map,
         tokenizer_version=TOKENIZER_VERSION,
         created_at=datetime.now(UTC).isoformat(),
     )

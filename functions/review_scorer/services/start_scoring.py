@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 
 from review_scorer import layout
 from review_scorer.aws import s3, sagemaker
 from review_scorer.errors import FileTooLargeError, InputError, ScoringError
 from review_scorer.events import S3EventRecord
+from review_scorer.invocation import Invocation
 from review_scorer.manifest import Manifest, SourceObject
-from review_scorer.observability import logger
+from review_scorer.observability import count, logger
 from review_scorer.services.completion import write_labeled
-from review_scorer.services.notify import already_notified, announce
+from review_scorer.services.notify import announce, in_hand
 from review_scorer.services.staging import StagingTarget, stage
 from review_scorer.settings import Settings
 from review_scorer.summary import Summary, failed
@@ -43,32 +43,39 @@ def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
 
 
 def handle_record(
-    record: S3EventRecord, settings: Settings, remaining_ms: Callable[[], int] = lambda: 900_000
+    record: S3EventRecord, settings: Settings, invocation: Invocation | None = None
 ) -> Outcome:
+    invocation = invocation or Invocation()
     key = record.s3.object.decoded_key
     if not layout.is_upload(key) or record.s3.bucket.name != settings.bucket_name:
         logger.info("not an upload of this app; ignored", key=key, bucket=record.s3.bucket.name)
         return Outcome.IGNORED
     target = target_for(record, settings)
+    logger.set_correlation_id(target.job)
     logger.append_keys(job=target.job, source=target.source.uri)
+    count("FilesReceived")
     bucket = target.source.bucket
-    if sagemaker.describe_transform_job(target.job) or already_notified(bucket, target.job):
+    if sagemaker.describe_transform_job(target.job) or in_hand(
+        bucket, target.job, invocation.request_id
+    ):
         logger.info("already handled; duplicate event ignored")
         return Outcome.DUPLICATE
     try:
         _check_size(target.source, settings)
-        manifest = stage(target, settings, remaining_ms)
+        manifest = stage(target, settings, invocation.remaining_ms)
     except InputError as error:
-        refuse(target, error, settings)
+        refuse(target, error, settings, invocation)
         return Outcome.REFUSED
     if manifest.rows.scored == 0:
         summary = write_labeled(manifest, iter(()), job=None)
-        _announce(target, summary, settings)
+        _announce(target, summary, settings, invocation)
         return Outcome.COMPLETED
-    return _start_job(target, manifest, settings)
+    return _start_job(target, manifest, settings, invocation)
 
 
-def _start_job(target: StagingTarget, manifest: Manifest, settings: Settings) -> Outcome:
+def _start_job(
+    target: StagingTarget, manifest: Manifest, settings: Settings, invocation: Invocation
+) -> Outcome:
     request = transform_request(target.job, target.source.bucket, len(manifest.shards), settings)
     try:
         created = sagemaker.create_transform_job(
@@ -77,7 +84,7 @@ def _start_job(target: StagingTarget, manifest: Manifest, settings: Settings) ->
     except ScoringError as error:
         logger.error("transform job refused by SageMaker", error_code=error.code)
         summary = failed(target.source.uri, error, model=settings.model_name, rows=manifest.rows)
-        _announce(target, summary, settings)
+        _announce(target, summary, settings, invocation)
         return Outcome.FAILED
     logger.info(
         "transform job started" if created else "transform job existed already",
@@ -97,7 +104,9 @@ def _check_size(source: SourceObject, settings: Settings) -> None:
         )
 
 
-def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None:
+def refuse(
+    target: StagingTarget, error: InputError, settings: Settings, invocation: Invocation
+) -> None:
     """Quarantine the object with an error.json beside it and send the FAILED message."""
     source = target.source
     logger.warning("file refused", error_code=error.code, line=error.line)
@@ -111,14 +120,18 @@ def refuse(target: StagingTarget, error: InputError, settings: Settings) -> None
         job=target.job,
         summary_key=layout.quarantine_error_key(target.name),
         topic_arn=settings.topic_arn,
+        invocation=invocation,
     )
 
 
-def _announce(target: StagingTarget, summary: Summary, settings: Settings) -> None:
+def _announce(
+    target: StagingTarget, summary: Summary, settings: Settings, invocation: Invocation
+) -> None:
     announce(
         summary,
         bucket=target.source.bucket,
         job=target.job,
         summary_key=layout.summary_key(target.name),
         topic_arn=settings.topic_arn,
+        invocation=invocation,
     )
