@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from bench.local_aws import moto_process, s3_client
 from bench.peak import peak_rss_mb
 from review_scorer.tokenizer import tokenize
 from review_scorer_training.synthetic import LABELS, review
@@ -57,12 +55,6 @@ def bare_tokenizer_seconds(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def child(event_path: str, warmup_path: str) -> None:
     """Run StartScoring on a tiny warm-up file (as a warm Lambda, its clients and connections
     made), then on the event; print both times and this process's peak RSS."""
@@ -91,53 +83,29 @@ def child(event_path: str, warmup_path: str) -> None:
 def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
     from review_scorer.local.sagemaker_api import SageMakerEmulator
 
-    port = free_port()
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     sagemaker = SageMakerEmulator("us-east-1")
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker.start(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "BUCKET_NAME": BUCKET,
-        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:none",
-        "MODEL_NAME": "bench-model",
-        "MAX_UPLOAD_BYTES": str(10 * 1024**3),
-        "MAX_UNCOMPRESSED_BYTES": str(10 * 1024**3),
-    }
-    try:
-        s3 = _wait_for_s3(env)
-        s3.create_bucket(Bucket=BUCKET)
-        sagemaker.create_model({"ModelName": "bench-model", "PrimaryContainer": {}})
-        return [_measure(size, s3, env) for size in sizes_mb]
-    finally:
-        sagemaker.stop()
-        moto.terminate()
-        moto.wait()
-
-
-def _wait_for_s3(env: dict[str, str]) -> Any:
-    client = boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-    )
-    for _ in range(100):
+    with moto_process() as url:
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker.start(),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "BUCKET_NAME": BUCKET,
+            "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:none",
+            "MODEL_NAME": "bench-model",
+            "MAX_UPLOAD_BYTES": str(10 * 1024**3),
+            "MAX_UNCOMPRESSED_BYTES": str(10 * 1024**3),
+        }
         try:
-            client.list_buckets()
-            return client
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError("moto server did not start")
+            s3 = s3_client(url)
+            s3.create_bucket(Bucket=BUCKET)
+            sagemaker.create_model({"ModelName": "bench-model", "PrimaryContainer": {}})
+            return [_measure(size, s3, env) for size in sizes_mb]
+        finally:
+            sagemaker.stop()
 
 
 def _measure(size_mb: int, s3: Any, env: dict[str, str]) -> dict[str, Any]:

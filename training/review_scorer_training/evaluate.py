@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from review_scorer.local.scorer import FastTextScorer
-from review_scorer.predictions import Prediction
+from review_scorer.predictions import prediction_from
 from review_scorer_training.data import LABEL, TOKENS, Dataset, lines, stratified_folds
 from review_scorer_training.fasttext_local import (
     DEFAULT_SEED,
@@ -45,8 +45,8 @@ def predict_labels(model_bin: Path, token_lines: Iterable[str]) -> list[str]:
     """The best label for each space-joined token line, as the transform job would answer."""
     scorer = FastTextScorer(model_bin)
     return [
-        Prediction.model_validate(scorer.predict({"source": tokens})).labels[0]
-        for tokens in token_lines
+        prediction_from(scorer.predict({"source": tokens}), where=f"row {n}").labels[0]
+        for n, tokens in enumerate(token_lines, start=1)
     ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from review_scorer.csv_input import CsvTable, read_table
 from review_scorer.join import ResultLayout, neutralise
 from review_scorer.local.scorer import FastTextScorer
-from review_scorer.predictions import Prediction
+from review_scorer.predictions import prediction_from
 from review_scorer.row_marks import EMPTY
 from review_scorer.tokenizer import tokenize
 
@@ -57,7 +57,7 @@ def _scored_rows(
             yield [*cells, *layout.unscored(EMPTY)]
             continue
         answer = scorer.predict({"source": " ".join(tokens), "k": top_k})
-        result = layout.scored(Prediction.model_validate(answer))
+        result = layout.scored(prediction_from(answer, where=f"line {row.line}"))
         tally.scored += 1
         tally.labels[result[0]] += 1
         yield [*cells, *result]
