@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import flow_bench, start_scoring_bench, tokenizer_bench
+from bench import flow_bench, publish_results_bench, start_scoring_bench, tokenizer_bench
 
 
 def _section(name: str, results: dict[str, Any], work: Callable[[], Any]) -> None:
@@ -40,6 +40,7 @@ def run(data: Path, quick: bool, cache: Path) -> dict[str, Any]:
     rows = [1_000, 50_000] if quick else [1_000, 50_000, 1_000_000]
     _section("tokenizer", results, lambda: tokenizer_bench.run(data))
     _section("start_scoring", results, lambda: start_scoring_bench.run(sizes))
+    _section("publish_results", results, lambda: publish_results_bench.run(sizes))
     _section("flow", results, lambda: [flow_bench.run(n, cache) for n in rows])
     return results
 
