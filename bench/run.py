@@ -76,6 +76,18 @@ def report(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
+        "## PublishResults join through local S3 (moto in its own process)",
+        "",
+        "| input MB | seconds | MB/s | bare CSV reader MB/s | ratio | peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results.get("publish_results", []):
+        lines.append(
+            f"| {r['input_mb']} | {r['publish_results_s']} | {r['publish_results_mb_s']} | "
+            f"{r['bare_reader_mb_s']} | {r['ratio_to_reader']} | {r['peak_rss_mb']} |"
+        )
+    lines += [
+        "",
         "## Whole local flow (`review-scorer local run`, one process)",
         "",
         "| rows | input MB | wall s | rows/s | peak RSS MB | all rows back in order |",
