@@ -11,7 +11,7 @@ DATA ?= ../shared/data
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install tools demo test lint typecheck unit pytest build validate bench clean pr
+.PHONY: help install tools scan demo test lint pytest build validate bench clean pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -24,12 +24,29 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed ## create .venv with the app, local mode and dev tools
 
-$(SAM).installed:
+CFN_LINT_SERVERLESS_VERSION := 0.3.6
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .tools/checkov
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)-$(CFN_LINT_VERSION)-$(CFN_LINT_SERVERLESS_VERSION)
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(SAM_STAMP):
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION) cfn-lint-serverless==$(CFN_LINT_SERVERLESS_VERSION)
 	touch $@
 
-tools: $(SAM).installed ## SAM CLI and cfn-lint in their own venv (their pins clash with ours)
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+tools: $(SAM_STAMP) $(CHECKOV_STAMP) ## SAM CLI, cfn-lint (+ serverless rules), checkov in their own venvs (their pins clash with ours)
+
+scan: tools ## the security scanners alone (make test runs them too)
+	$(SAM) validate --lint
+	$(SAM_VENV)/bin/cfn-lint
+	$(SAM_VENV)/bin/python tests/contract/sam_transform.py template.yaml ModelName=scan > .tools/template.transformed.json
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f template.yaml -f .tools/template.transformed.json
 
 demo: install ## run the whole pipeline locally on the sample CSV (no AWS account needed)
 	$(BIN)/review-scorer demo

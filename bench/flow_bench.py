@@ -1,13 +1,26 @@
-"""The whole local flow on generated CSVs: wall time and peak RSS of the process doing the work.
+"""The whole local flow on generated CSVs: wall time split by stage, and peak memory.
 
-Each size runs ``review-scorer local run`` in a child process whose own peak RSS (VmHWM, see
-``bench/peak.py``) is the figure. Rows are synthetic (the
-project's own generator), so this needs no data folder.
+    python -m bench.flow_bench [--rows 100000] [--data ../shared/data] [--model M] [--no-cli]
+
+For each size a CSV is written (id, category, review, note; one review in 97 empty): the raw
+Women's Clothing review texts when the data folder holds them (about 300 characters each, so
+the figures mean "per real review"), else the project's synthetic reviews. Two runs:
+
+1. **Stages.** A child process (``--child``) drives the same local stack and flow that
+   ``review-scorer local run`` uses (``LocalStack`` + ``LocalFlow``, handlers unchanged) one
+   stage at a time: upload to S3, the S3 event to StartScoring, the pending transform job
+   (the model scoring every shard), the EventBridge event to PublishResults, the download of the
+   labeled CSV. moto's server runs in a process of its own, so its object store does not count
+   in the child's memory; its own peak is reported apart. Before each stage the child resets its
+   high-water mark (``/proc/self/clear_refs``), so each stage has its own peak RSS (VmHWM).
+2. **CLI.** ``review-scorer local run`` itself in a child process (moto inside it, as a user runs
+   it): its wall time and peak RSS, as the check that the staged run measures the same thing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -16,43 +29,208 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.peak import ENV
-from review_scorer_training.demo import demo_model
-from review_scorer_training.synthetic import LABELS, review
+from bench.local_aws import free_port, s3_client
+from bench.peak import ENV, peak_rss_mb
+from bench.scoring_bench import review_texts
+
+STAGES = ("upload", "start_scoring", "transform", "publish_results", "download")
+CATEGORIES = ("Dresses", "Knits", "Jeans")
 
 
-def write_reviews(path: Path, rows: int, seed: int = 11) -> int:
-    """A CSV with an id, a category, the review and a note; returns its size in bytes."""
+def write_reviews(path: Path, rows: int, texts: list[str] | None = None, seed: int = 11) -> int:
+    """A CSV with an id, a category, the review and a note; returns its size in bytes.
+
+    Reviews are drawn from ``texts`` when given, else generated (the synthetic corpus)."""
+    from review_scorer_training.synthetic import LABELS, review
+
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["review_id", "product_category", "review_body", "note"])
         for i in range(rows):
-            text = "" if i % 97 == 0 else review(rng.choice(LABELS), rng)
-            writer.writerow([f"r-{i:07d}", rng.choice(["Dresses", "Knits", "Jeans"]), text, ""])
+            if i % 97 == 0:
+                text = ""
+            elif texts:
+                text = texts[rng.randrange(len(texts))]
+            else:
+                text = review(rng.choice(LABELS), rng)
+            writer.writerow([f"r-{i:07d}", rng.choice(CATEGORIES), text, ""])
     return path.stat().st_size
 
 
-def run_flow(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
+def check_order(csv_path: Path, labeled: Path) -> bool:
+    """Every row came back, in the original order, and every non-empty one has a label."""
+    with csv_path.open(newline="", encoding="utf-8") as a, labeled.open(newline="") as b:
+        for before, after in zip(csv.DictReader(a), csv.DictReader(b), strict=True):
+            if before["review_id"] != after["review_id"]:
+                return False
+            if bool(before["review_body"].strip()) != (after["scoring_status"] == "scored"):
+                return False
+    return True
+
+
+# -- the staged run ---------------------------------------------------------------------------
+
+
+def vm_hwm_mb(pid: int | str = "self") -> float:
+    """VmHWM of a process (this one by default), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def _reset_peak() -> None:
+    """Set this process's VmHWM back to its current RSS (Linux 4.0+)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+class _ExternalMoto:
+    """What ``LocalStack`` needs of a moto server it does not own: where it listens."""
+
+    def __init__(self, url: str) -> None:
+        host, _, port = url.removeprefix("http://").partition(":")
+        self._address = (host, int(port))
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        return self._address
+
+
+def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
+    """One file through the local flow, stage by stage; prints the timings as JSON."""
+    from review_scorer.local.flow import LocalFlow
+    from review_scorer.local.stack import LocalStack, StackConfig
+    from review_scorer.local.transform import S3Location
+
+    setup_started = time.perf_counter()
+    stages: dict[str, dict[str, float]] = {}
+    overall_peak = 0.0
+
+    @contextlib.contextmanager
+    def stage(name: str) -> Iterator[None]:
+        nonlocal overall_peak
+        overall_peak = max(overall_peak, vm_hwm_mb())
+        _reset_peak()
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        peak = vm_hwm_mb()
+        overall_peak = max(overall_peak, peak)
+        stages[name] = {"s": round(seconds, 3), "peak_rss_mb": round(peak, 1)}
+
+    with LocalStack(StackConfig(), moto_server=_ExternalMoto(moto_url)) as stack:
+        stack.register_model(Path(model))
+        flow = LocalFlow(stack)
+        os.environ.update(stack.function_environment())  # as LocalFlow.drain does
+        s3 = stack.client("s3")
+        assert stack.sagemaker is not None
+        setup_s = time.perf_counter() - setup_started
+        # LocalFlow.drain, one step at a time: each step is what AWS would do next.
+        with stage("upload"):
+            flow.upload(Path(csv_path))
+        with stage("start_scoring"):
+            started = list(flow._deliver(stack.queues.uploads, "StartScoringFunction"))
+        with stage("transform"):
+            jobs = stack.sagemaker.run_pending(flow._run_job)
+        with stage("publish_results"):
+            published = list(flow._deliver(stack.queues.transform_events, "PublishResultsFunction"))
+        leftover = flow.drain()  # nothing is expected; a redelivery would show here
+        notifications = flow.notifications()
+        summary = notifications[-1].body if notifications else {}
+        if summary.get("status") != "SUCCEEDED":
+            raise RuntimeError(f"the flow did not succeed: {summary}")
+        target = S3Location.parse(summary["results"])
+        labeled = Path(out_dir) / Path(target.key).name
+        labeled.parent.mkdir(parents=True, exist_ok=True)
+        with stage("download"):
+            s3.download_file(target.bucket, target.key, str(labeled))
+    failed = [d.function for d in [*started, *published, *leftover] if d.invocation.error]
+    print(
+        json.dumps(
+            {
+                "stages": stages,
+                "setup_s": round(setup_s, 2),
+                "peak_rss_mb": round(max(overall_peak, peak_rss_mb()), 1),
+                "jobs": len(jobs),
+                "start_scoring_outcomes": [d.invocation.result for d in started],
+                "publish_results_deliveries": len(published),
+                "later_deliveries": len(leftover),
+                "failed_invocations": failed,
+                "labeled_csv": str(labeled),
+                "summary": summary,
+            }
+        )
+    )
+
+
+@contextlib.contextmanager
+def _moto_server() -> Iterator[tuple[str, int]]:
+    """moto's server in a process of its own; yields its URL and process id."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        client = s3_client(url)
+        for _ in range(100):
+            try:
+                client.list_buckets()
+                break
+            except Exception:
+                time.sleep(0.1)
+        yield url, server.pid
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def run_stages(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
+    with _moto_server() as (url, moto_pid):
+        started = time.perf_counter()
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.flow_bench",
+                "--child",
+                str(csv_path),
+                str(model),
+                str(out),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        moto_peak = vm_hwm_mb(moto_pid)
+    if process.returncode != 0:
+        raise RuntimeError(f"staged flow failed: {process.stderr[-2000:]}")
+    measured: dict[str, Any] = json.loads(process.stdout.splitlines()[-1])
+    if measured["failed_invocations"]:
+        raise RuntimeError(f"failed invocations: {measured['failed_invocations']}")
+    measured["child_wall_s"] = round(wall, 2)
+    measured["moto_peak_rss_mb"] = round(moto_peak, 1)
+    return measured
+
+
+# -- the CLI run ------------------------------------------------------------------------------
+
+
+def run_cli(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
     """``review-scorer local run`` in a child process; its wall time and its own peak RSS."""
     peak_file = out.parent / "peak.txt"
-    command = [
-        "review_scorer",
-        "local",
-        "run",
-        str(csv_path),
-        "--model",
-        str(model),
-        "--out",
-        str(out),
-        "--json",
-    ]
+    command = ["review_scorer", "local", "run", str(csv_path), "--model", str(model)]
     started = time.perf_counter()
     process = subprocess.run(
-        [sys.executable, "-m", "bench.peak", *command],
+        [sys.executable, "-m", "bench.peak", *command, "--out", str(out), "--json"],
         capture_output=True,
         text=True,
         check=False,
@@ -62,46 +240,69 @@ def run_flow(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
     if process.returncode != 0:
         raise RuntimeError(f"local run failed: {process.stderr[-2000:]}")
     summary = json.loads(process.stdout.splitlines()[-1])
-    peak = float(peak_file.read_text())
-    return {"wall_s": round(wall, 2), "peak_rss_mb": peak, "summary": summary}
+    if summary["status"] != "SUCCEEDED":
+        raise RuntimeError(f"local run did not succeed: {summary}")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": float(peak_file.read_text())}
 
 
-def check_order(csv_path: Path, labeled: Path) -> bool:
-    """Every row came back, in the original order, and every non-empty one has a label."""
-    with csv_path.open(newline="", encoding="utf-8") as a, labeled.open(newline="") as b:
-        for before, after in zip(csv.DictReader(a), csv.DictReader(b), strict=True):
-            if before["review_id"] != after["review_id"]:
-                return False
-            if bool(before["review_body"]) != (after["scoring_status"] == "scored"):
-                return False
-    return True
+# -- one size ---------------------------------------------------------------------------------
 
 
-def run(rows: int, cache: Path) -> dict[str, Any]:
-    model = demo_model(cache)
+def run(
+    rows: int,
+    model: Path,
+    *,
+    data: Path | None = None,
+    cli: bool = True,
+) -> dict[str, Any]:
+    """Both runs on one generated CSV of ``rows`` rows (real reviews when ``data`` has them)."""
+    texts, source = review_texts(data)
     with tempfile.TemporaryDirectory(prefix="review-scorer-bench-") as tmp:
         csv_path = Path(tmp) / f"reviews_{rows}.csv"
-        size = write_reviews(csv_path, rows)
-        result = run_flow(csv_path, model, Path(tmp) / "out")
-        in_order = check_order(csv_path, Path(tmp) / "out" / f"{csv_path.stem}.labeled.csv")
-    summary = result.pop("summary")
-    return {
+        size = write_reviews(csv_path, rows, texts)
+        staged = run_stages(csv_path, model, Path(tmp) / "staged")
+        in_order = check_order(csv_path, Path(staged.pop("labeled_csv")))
+        cli_run = run_cli(csv_path, model, Path(tmp) / "cli" / "out") if cli else None
+    summary = staged.pop("summary")
+    stages = staged.pop("stages")
+    total = sum(s["s"] for s in stages.values())
+    result: dict[str, Any] = {
         "rows": rows,
+        "texts": source,
         "input_mb": round(size / 1e6, 2),
-        **result,
-        "rows_per_s": round(rows / result["wall_s"]),
+        "stages": stages,
+        "stages_s": round(total, 2),
+        "rows_per_s": round(rows / total),
+        "mb_per_s": round(size / 1e6 / total, 2),
+        **staged,
         "status": summary["status"],
         "row_counts": summary["rows"],
         "all_rows_back_in_order": in_order,
     }
+    if cli_run:
+        result["cli"] = cli_run
+        result["stages_to_cli_wall"] = round(total / cli_run["wall_s"], 3)
+    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=50_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
     parser.add_argument("--cache", type=Path, default=Path(".cache"))
+    parser.add_argument("--no-cli", action="store_true", help="skip the `local run` cross-check")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(json.dumps(run(args.rows, args.cache), indent=2))
+    if args.child:
+        child(*args.child)
+        return
+    if args.model is None:
+        from review_scorer_training.demo import demo_model
+
+        args.model = demo_model(args.cache)
+    results = [run(n, args.model, data=args.data, cli=not args.no_cli) for n in args.rows]
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -2,23 +2,34 @@
 
     python -m bench.run [--data ../shared/data] [--quick] [--out bench/out]
 
-Writes ``results.json`` and ``report.md`` to the output folder. Parts that need the shared data
-folder (tokenizer parity, cross-validation) are skipped, and say so, when it is absent.
-``--quick`` leaves out the 1 GB and 1,000,000-row sizes.
+Writes ``results.json``, ``report.md`` and ``bench.png`` (time and peak memory against input
+size) to the output folder; a full run (not ``--quick``) also copies the plot to
+``docs/bench.png``, the one the README shows. Without the shared data folder the tokenizer parity
+is skipped (and says so), the default model is the demo model and the reviews are synthetic.
+``--quick`` leaves out the 1 GB and 1,000,000-row sizes and scores fewer records.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import flow_bench, publish_results_bench, start_scoring_bench, tokenizer_bench
+from bench import (
+    flow_bench,
+    plot,
+    publish_results_bench,
+    scoring_bench,
+    start_scoring_bench,
+    tokenizer_bench,
+)
 
 
 def _section(name: str, results: dict[str, Any], work: Callable[[], Any]) -> None:
@@ -31,87 +42,195 @@ def _section(name: str, results: dict[str, Any], work: Callable[[], Any]) -> Non
     print(f"   done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def run(data: Path, quick: bool, cache: Path) -> dict[str, Any]:
+def run(data: Path, quick: bool, cache: Path, out: Path) -> dict[str, Any]:
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}",
+        "quick": quick,
     }
     sizes = [10, 100] if quick else [10, 100, 1000]
-    rows = [1_000, 50_000] if quick else [1_000, 50_000, 1_000_000]
+    rows = [1_000, 100_000] if quick else [1_000, 100_000, 1_000_000]
+    records = 25_000 if quick else 100_000
+    print("== default model ...", flush=True)
+    model, about = scoring_bench.default_model(data, out / "default-model", cache)
+    print(f"   {about['model']}", flush=True)
     _section("tokenizer", results, lambda: tokenizer_bench.run(data))
+    _section(
+        "scoring",
+        results,
+        lambda: scoring_bench.run(data, out, cache, records, model=(model, about)),
+    )
     _section("start_scoring", results, lambda: start_scoring_bench.run(sizes))
     _section("publish_results", results, lambda: publish_results_bench.run(sizes))
-    _section("flow", results, lambda: [flow_bench.run(n, cache) for n in rows])
+    _section("flow", results, lambda: [flow_bench.run(n, model, data=data) for n in rows])
     return results
 
 
-def report(results: dict[str, Any]) -> str:
-    lines = [f"# review-scorer benchmarks ({results['when']}, {results['machine']})", ""]
-    tok = results.get("tokenizer", {})
+def _tokenizer(tok: dict[str, Any]) -> list[str]:
+    if not tok:
+        return []
     if "skipped" in tok:
-        lines += ["## Tokenizer", "", f"Skipped: {tok['skipped']}", ""]
-    elif tok:
-        speedup = tok.get("speedup_vs_nltk")
-        lines += [
-            "## Tokenizer",
-            "",
-            f"- parity with the course's nltk output: {tok['parity_matches']:,} / "
-            f"{tok['parity_total']:,} ({tok['parity']:.2%})",
-            f"- ours: {tok['ours_mb_s']:.2f} MB/s, {tok['ours_rows_s']:,.0f} rows/s",
-            f"- nltk recipe, same texts, same run: {tok['nltk_mb_s']} MB/s"
-            + (f" (ours is {speedup:.1f}x)" if speedup else " (nltk not installed)"),
-            "",
-        ]
-    lines += [
+        return ["## Tokenizer", "", f"Skipped: {tok['skipped']}", ""]
+    speedup = tok.get("speedup_vs_nltk")
+    return [
+        "## Tokenizer",
+        "",
+        f"- parity with the course's nltk output: {tok['parity_matches']:,} / "
+        f"{tok['parity_total']:,} ({tok['parity']:.2%})",
+        f"- ours: {tok['ours_mb_s']:.2f} MB/s, {tok['ours_rows_s']:,.0f} rows/s",
+        f"- nltk recipe, same texts, same run: {tok['nltk_mb_s']} MB/s"
+        + (f" (ours is {speedup:.1f}x)" if speedup else " (nltk not installed)"),
+        "",
+    ]
+
+
+def _scoring(s: dict[str, Any]) -> list[str]:
+    if not s:
+        return []
+    model = s["model"] + (
+        f": validation accuracy {s['validation_accuracy']}, model.bin {s['model_bin_mb']} MB"
+        if "validation_accuracy" in s
+        else ""
+    )
+    return [
+        "## Scoring (the local transform runner against the bare fastText predictor)",
+        "",
+        f"Model: {model}. Records: {s['records']:,} staged JSON Lines ({s['staged_mb']} MB) "
+        f"from {s['distinct_reviews']:,} distinct reviews of {s['texts']} (mean "
+        f"{s['mean_review_chars']} characters, {s['mean_tokens']} tokens); best of "
+        f"{s['passes']} interleaved passes.",
+        "",
+        "| | rows/s | µs per row | ratio to the bare predictor |",
+        "|---|---:|---:|---:|",
+        f"| bare `model.f.predict` loop (the practical limit) | {s['bare_predict_rows_s']:,} "
+        f"| {s['bare_us_per_row']} | 1 |",
+        f"| local runner (`score_file` + `FastTextScorer`: JSON in, predict, JSON out) | "
+        f"{s['runner_rows_s']:,} | {s['runner_us_per_row']} | {s['ratio_to_bare']} |",
+        "",
+    ]
+
+
+def _start_scoring(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
         "## StartScoring through local S3 (moto in its own process)",
         "",
         "| input MB | seconds | MB/s | bare tokenizer MB/s | ratio | peak RSS MB | cold start s |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results.get("start_scoring", []):
+    for r in rows:
         lines.append(
             f"| {r['input_mb']} | {r['start_scoring_s']} | {r['start_scoring_mb_s']} | "
             f"{r['bare_tokenizer_mb_s']} | {r['ratio_to_tokenizer']} | {r['peak_rss_mb']} | "
             f"{r['cold_start_s']} |"
         )
-    lines += [
-        "",
+    return [*lines, ""]
+
+
+def _publish_results(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
         "## PublishResults join through local S3 (moto in its own process)",
         "",
         "| input MB | seconds | MB/s | bare CSV reader MB/s | ratio | peak RSS MB |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results.get("publish_results", []):
+    for r in rows:
         lines.append(
             f"| {r['input_mb']} | {r['publish_results_s']} | {r['publish_results_mb_s']} | "
             f"{r['bare_reader_mb_s']} | {r['ratio_to_reader']} | {r['peak_rss_mb']} |"
         )
+    return [*lines, ""]
+
+
+def _flow(rows: list[dict[str, Any]], scoring: dict[str, Any]) -> list[str]:
+    if not rows:
+        return []
+    names = ["upload", "StartScoring", "transform", "PublishResults", "download"]
+    bare = scoring.get("bare_predict_rows_s")
+    lines = [
+        "## Whole local flow, stage by stage",
+        "",
+        f"Reviews: {rows[0]['texts']}, one row in 97 empty. Each stage is timed in a child "
+        "process that drives `LocalStack` + `LocalFlow` (the code `review-scorer local run` "
+        "uses) one step at a time, with moto in a process of its own; `local run` itself runs "
+        "too, as the check. Transform rows/s is scored rows over the transform stage (S3 reads "
+        "and writes and the model load included), against the bare predictor of the scoring "
+        "section.",
+        "",
+        "| rows | input MB | " + " s | ".join(names) + " s | total s | rows/s | "
+        "transform rows/s (ratio to bare) | `local run` wall s (stages / wall) | "
+        "all rows back in order |",
+        "|---:|---:|" + "---:|" * 9 + "---|",
+    ]
+    for r in rows:
+        st = r["stages"]
+        scored = r["row_counts"]["scored"]
+        transform = scored / st["transform"]["s"]
+        ratio = f" ({transform / bare:.2f})" if bare else ""
+        cli = r.get("cli")
+        check = f"{cli['wall_s']} ({r['stages_to_cli_wall']})" if cli else "not run"
+        lines.append(
+            f"| {r['rows']:,} | {r['input_mb']} | "
+            + " | ".join(str(st[name]["s"]) for name in flow_bench.STAGES)
+            + f" | {r['stages_s']} | {r['rows_per_s']:,} | {transform:,.0f}{ratio} | {check} | "
+            f"{r['all_rows_back_in_order']} |"
+        )
     lines += [
         "",
-        "## Whole local flow (`review-scorer local run`, one process)",
+        "Peak RSS (MB, VmHWM) of the working process in each stage (reset between stages), of "
+        "moto's server (the local S3, SQS, SNS; not part of the app), and of `local run` with "
+        "moto inside it:",
         "",
-        "| rows | input MB | wall s | rows/s | peak RSS MB | all rows back in order |",
-        "|---:|---:|---:|---:|---:|---|",
+        "| rows | " + " | ".join(names) + " | moto's server | `local run` |",
+        "|---:|" + "---:|" * 7,
     ]
-    for r in results.get("flow", []):
+    for r in rows:
+        st = r["stages"]
+        cli = r.get("cli")
         lines.append(
-            f"| {r['rows']:,} | {r['input_mb']} | {r['wall_s']} | {r['rows_per_s']:,} | "
-            f"{r['peak_rss_mb']} | {r['all_rows_back_in_order']} |"
+            f"| {r['rows']:,} | "
+            + " | ".join(str(st[name]["peak_rss_mb"]) for name in flow_bench.STAGES)
+            + f" | {r['moto_peak_rss_mb']} | {cli['peak_rss_mb'] if cli else '-'} |"
         )
-    return "\n".join(lines) + "\n"
+    return [*lines, ""]
+
+
+def report(results: dict[str, Any], plot_path: str | None = None) -> str:
+    lines = [f"# review-scorer benchmarks ({results['when']}, {results['machine']})", ""]
+    if results.get("quick"):
+        lines += ["Quick run (`--quick`): the small sizes only.", ""]
+    lines += _tokenizer(results.get("tokenizer", {}))
+    lines += _scoring(results.get("scoring", {}))
+    lines += _start_scoring(results.get("start_scoring", []))
+    lines += _publish_results(results.get("publish_results", []))
+    lines += _flow(results.get("flow", []), results.get("scoring", {}))
+    if plot_path:
+        lines += [f"Plot: `{plot_path}` (time and peak memory against input size).", ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--cache", type=Path, default=Path(".cache"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--docs-plot",
+        type=Path,
+        default=Path("docs/bench.png"),
+        help="where a full run copies the plot (the README's); quick runs leave it alone",
+    )
     args = parser.parse_args()
-    results = run(args.data, args.quick, args.cache)
     args.out.mkdir(parents=True, exist_ok=True)
+    results = run(args.data, args.quick, args.cache, args.out)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
-    text = report(results)
+    png = plot.plot(results, args.out / "bench.png")
+    if not args.quick:
+        args.docs_plot.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, args.docs_plot)
+    where = f"{png}" if args.quick else f"{png}`, copied to `{args.docs_plot}"
+    text = report(results, where)
     (args.out / "report.md").write_text(text)
     print("\n" + text)
 

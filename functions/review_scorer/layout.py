@@ -23,7 +23,7 @@ QUARANTINE_PREFIX = "quarantine/"
 WRITTEN_PREFIXES = (STAGING_PREFIX, PREDICTIONS_PREFIX, RESULTS_PREFIX, QUARANTINE_PREFIX)
 
 TRANSFORM_JOB_NAME_MAX = 63
-_JOB_PREFIX_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,29}$")
+_JOB_PREFIX_RE = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,29}$")  # lower case: ARNs are
 _DIGEST_CHARS = 32  # 128 bits: collisions are not a practical concern
 
 
@@ -36,7 +36,7 @@ def job_name(prefix: str, bucket: str, key: str, version: str) -> str:
     """
     if not _JOB_PREFIX_RE.match(prefix):
         raise ValueError(
-            f"job name prefix {prefix!r} must be 1-30 letters, digits or hyphens, "
+            f"job name prefix {prefix!r} must be 1-30 lower-case letters, digits or hyphens, "
             "starting and ending with a letter or digit"
         )
     material = "\n".join((bucket, key, version)).encode("utf-8")

@@ -7,6 +7,7 @@ Lambda way); local mode collects them from there and shows them.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,7 +16,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from review_scorer.errors import InputError
 from review_scorer.summary import SUCCEEDED, Summary
 
-SERVICE = "review-scorer"
+# The template sets it per stack (ServiceName), so each stack's alarms see only its own files.
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "review-scorer")
 NAMESPACE = "ReviewScorer"
 
 logger = Logger(service=SERVICE, stream=sys.stderr)

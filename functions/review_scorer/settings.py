@@ -25,7 +25,8 @@ class Settings(BaseModel):
     bucket_name: str = Field(min_length=3)
     topic_arn: str = Field(min_length=1)
     model_name: str = Field(default="", description="SageMaker model for transform jobs")
-    job_name_prefix: str = Field(default="rs", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,29}$")
+    # lower case: SageMaker writes ARNs in lower case and IAM compares them case-sensitively
+    job_name_prefix: str = Field(default="rs", pattern=r"^[a-z0-9](-*[a-z0-9]){0,29}$")
     instance_type: str = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)
     review_column: str = Field(default="review_body", min_length=1)
@@ -39,6 +40,8 @@ class Settings(BaseModel):
     job_retry_seconds: float = Field(
         default=1.0, ge=0.0, le=60.0, description="first backoff when SageMaker is busy"
     )
+    transform_kms_key_arn: str = Field(default="", description="encrypts the job's output")
+    transform_volume_kms_key_arn: str = Field(default="", description="encrypts its ML volume")
     top_k: int = Field(default=1, ge=1, le=10, description="labels asked of the model per row")
     label_names: str = Field(
         default="", description="optional mapping of model labels to names: -1=negative,0=neutral"

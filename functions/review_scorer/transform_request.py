@@ -14,8 +14,9 @@ def transform_request(
     job: str, bucket: str, shard_count: int, settings: Settings
 ) -> dict[str, Any]:
     """One line per record in, one per record out, same order; never more instances than shards
-    (one input file goes to one instance, so extra instances would idle and cost)."""
-    return {
+    (one input file goes to one instance, so extra instances would idle and cost). Output and
+    ML volume are encrypted with the stack's keys when given (the IAM policy requires them)."""
+    request: dict[str, Any] = {
         "TransformJobName": job,
         "ModelName": settings.model_name,
         "BatchStrategy": "MultiRecord",
@@ -42,3 +43,8 @@ def transform_request(
         },
         "Tags": [{"Key": "app", "Value": "review-scorer"}],
     }
+    if settings.transform_kms_key_arn:
+        request["TransformOutput"]["KmsKeyId"] = settings.transform_kms_key_arn
+    if settings.transform_volume_kms_key_arn:
+        request["TransformResources"]["VolumeKmsKeyId"] = settings.transform_volume_kms_key_arn
+    return request

@@ -3,7 +3,8 @@
 PyYAML does not know CloudFormation's short-form tags (``!Ref``, ``!Sub``, ``!GetAtt`` ...);
 :func:`load_template` turns them into the long form (``{"Ref": ...}``, ``{"Fn::Sub": ...}``).
 :func:`resolve` evaluates the few intrinsic functions the template uses for names and ARNs, with
-the parameters' defaults and fixed pseudo parameters, so a test compares plain strings.
+the parameters' defaults (or overrides) and fixed pseudo parameters, so a test compares plain
+strings. :func:`stack` bundles the values and the template's Conditions evaluated with them.
 """
 
 from __future__ import annotations
@@ -74,19 +75,70 @@ def parameter_values(
     return values
 
 
-def resolve(value: Any, values: Mapping[str, str]) -> Any:
-    """Evaluate ``Ref``/``Fn::Sub``/``Fn::Join``/``Fn::GetAtt`` inside ``value``.
+NO_VALUE = "AWS::NoValue"
+CONDITIONS_KEY = "<conditions>"
+
+
+def stack(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Parameter values (defaults, then ``overrides``) and, under :data:`CONDITIONS_KEY`, the
+    template's Conditions evaluated with them: what :func:`resolve` needs for ``Fn::If``."""
+    values: dict[str, Any] = parameter_values(template, overrides)
+    conditions: dict[str, bool] = {}
+    for name, expression in template.get("Conditions", {}).items():
+        conditions[name] = _condition(expression, values, conditions)
+    values[CONDITIONS_KEY] = conditions
+    return values
+
+
+def _condition(expression: Any, values: Mapping[str, Any], known: Mapping[str, bool]) -> bool:
+    """``Fn::Equals``/``Fn::Not``/``Fn::And``/``Fn::Or``/``Condition`` (conditions in order)."""
+    ((key, argument),) = expression.items()
+    if key == "Condition":
+        return known[argument]
+    if key == "Fn::Equals":
+        left, right = (str(resolve(item, values)) for item in argument)
+        return left == right
+    if key == "Fn::Not":
+        return not _condition(argument[0], values, known)
+    if key == "Fn::And":
+        return all(_condition(item, values, known) for item in argument)
+    if key == "Fn::Or":
+        return any(_condition(item, values, known) for item in argument)
+    raise ValueError(f"unsupported condition {key}")
+
+
+def condition(values: Mapping[str, Any], name: str) -> bool:
+    """The value of one of the template's Conditions in a :func:`stack`."""
+    return bool(values[CONDITIONS_KEY][name])
+
+
+def resolve(value: Any, values: Mapping[str, Any]) -> Any:
+    """Evaluate ``Ref``/``Fn::Sub``/``Fn::Join``/``Fn::GetAtt``/``Fn::If`` inside ``value``.
 
     A name that is not a parameter (a resource of the template) becomes ``<Name>`` or
-    ``<Name.Attribute>``, which is enough to compare references.
+    ``<Name.Attribute>``, which is enough to compare references. ``Fn::If`` needs ``values``
+    from :func:`stack`; a branch that is ``AWS::NoValue`` disappears from its list or mapping.
     """
+    resolved = _resolve(value, values)
+    return None if resolved is _NO_VALUE else resolved
+
+
+_NO_VALUE = object()
+
+
+def _resolve(value: Any, values: Mapping[str, Any]) -> Any:
     if isinstance(value, list):
-        return [resolve(item, values) for item in value]
+        items = (_resolve(item, values) for item in value)
+        return [item for item in items if item is not _NO_VALUE]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((key, argument),) = value.items()
         if key == "Ref":
+            if argument == NO_VALUE:
+                return _NO_VALUE
             return values.get(argument, f"<{argument}>")
         if key == "Fn::GetAtt":
             return f"<{'.'.join(argument)}>"
@@ -94,11 +146,18 @@ def resolve(value: Any, values: Mapping[str, str]) -> Any:
             return _substitute(argument, values)
         if key == "Fn::Join":
             separator, items = argument
-            return separator.join(str(resolve(item, values)) for item in items)
-    return {key: resolve(item, values) for key, item in value.items()}
+            return separator.join(str(_resolve(item, values)) for item in items)
+        if key == "Fn::If":
+            name, when_true, when_false = argument
+            if CONDITIONS_KEY not in values:
+                raise ValueError(f"Fn::If {name} needs values from cfn.stack()")
+            chosen = when_true if values[CONDITIONS_KEY][name] else when_false
+            return _resolve(chosen, values)
+    resolved = {key: _resolve(item, values) for key, item in value.items()}
+    return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
 
 
-def _substitute(argument: str | list[Any], values: Mapping[str, str]) -> str:
+def _substitute(argument: str | list[Any], values: Mapping[str, Any]) -> str:
     if isinstance(argument, str):
         text, local = argument, {}
     else:
@@ -108,7 +167,7 @@ def _substitute(argument: str | list[Any], values: Mapping[str, str]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
-        return scope.get(name, f"<{name}>")
+        return str(scope.get(name, f"<{name}>"))
 
     return _SUB_VARIABLE.sub(replace, text)
 

@@ -1,7 +1,9 @@
-"""Fixtures of the contract tests: the template as data, and the SAM CLI run offline."""
+"""Fixtures of the contract tests: the template as data (as written and as SAM transforms it),
+and the tools (SAM CLI, cfn-lint, checkov) run offline."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,9 +23,9 @@ def template() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def defaults(template: dict[str, Any]) -> dict[str, str]:
-    """Parameter defaults and pseudo parameters, for :func:`cfn.resolve`."""
-    return cfn.parameter_values(template)
+def defaults(template: dict[str, Any]) -> dict[str, Any]:
+    """Parameter defaults, pseudo parameters and Conditions, for :func:`cfn.resolve`."""
+    return cfn.stack(template)
 
 
 @pytest.fixture(scope="session")
@@ -31,16 +33,60 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return cfn.functions(template)
 
 
+def tool(venv: str, name: str) -> Path:
+    """A command of the project's tool environments (``make tools`` makes them), else on PATH;
+    a missing tool fails the test with what to do, never skips it."""
+    local = cfn.REPO / ".tools" / venv / "bin" / name
+    if local.is_file():
+        return local
+    on_path = shutil.which(name)
+    if on_path:
+        return Path(on_path)
+    pytest.fail(f"{name} not found at {local} nor on PATH: run `make tools` first")
+
+
 @pytest.fixture(scope="session")
 def sam_cli() -> Path:
     """The SAM CLI of the project (``make tools`` installs it in its own virtual environment)."""
-    local = cfn.REPO / ".tools" / "sam" / "bin" / "sam"
-    if local.is_file():
-        return local
-    on_path = shutil.which("sam")
-    if on_path:
-        return Path(on_path)
-    pytest.fail(f"SAM CLI not found at {local} nor on PATH: run `make tools` first")
+    return tool("sam", "sam")
+
+
+@pytest.fixture(scope="session")
+def sam_python() -> Path:
+    """The Python of the SAM CLI's environment: it has samtranslator."""
+    return tool("sam", "python")
+
+
+@pytest.fixture(scope="session")
+def transformed_path(
+    sam_python: Path, sam_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The CloudFormation template SAM makes of ours (defaults, and a model name), as JSON."""
+    path = tmp_path_factory.mktemp("transformed") / "template.transformed.json"
+    result = subprocess.run(
+        [
+            str(sam_python),
+            str(cfn.REPO / "tests" / "contract" / "sam_transform.py"),
+            str(cfn.TEMPLATE),
+            "ModelName=reviews-sentiment-v3",
+        ],
+        env=sam_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"the SAM transform failed:\n{result.stderr}"
+    path.write_text(result.stdout, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def transformed(transformed_path: Path) -> dict[str, Any]:
+    """The transformed template: the resources CloudFormation really creates."""
+    document = json.loads(transformed_path.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
 
 
 @pytest.fixture(scope="session")

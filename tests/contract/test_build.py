@@ -132,8 +132,12 @@ def test_bundle_holds_the_package_without_local_runner_cli_or_bytecode(
         assert shipped == expected, f"{name}: {sorted(shipped ^ expected)}"
         assert not [p for p in bundle.rglob("__pycache__")], f"{name}: bytecode in the bundle"
         assert not [p for p in bundle.rglob("*.pyc")], f"{name}: bytecode in the bundle"
-        for provided in ("boto3", "botocore"):
-            assert not (bundle / provided).exists(), f"{name}: {provided} comes with Lambda"
+        # what the Lambda runtime provides stays out (aws-xray-sdk pulls botocore in)
+        for provided in RUNTIME_PACKAGES:
+            for path in (bundle / provided, bundle / f"{provided}.py"):
+                assert not path.exists(), f"{name}: {provided} comes with Lambda"
+        # the Tracer's X-Ray SDK goes in (Tracing: Active)
+        assert (bundle / "aws_xray_sdk").is_dir(), f"{name}: aws-xray-sdk is missing"
 
 
 def test_bundle_carries_compiled_wheels_for_the_lambda_platform(

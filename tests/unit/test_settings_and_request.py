@@ -52,3 +52,22 @@ def test_request_is_blazingtext_json_lines_over_the_shard_prefix() -> None:
     }
     # one input file goes to one instance: never more instances than shards
     assert request["TransformResources"] == {"InstanceType": "ml.c5.xlarge", "InstanceCount": 2}
+
+
+def test_request_encrypts_output_and_volume_with_the_stack_keys() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    settings = load_settings(
+        {**ENV, "TRANSFORM_KMS_KEY_ARN": key, "TRANSFORM_VOLUME_KMS_KEY_ARN": key}
+    )
+    request = transform_request("rs-abc", "my-bucket", shard_count=1, settings=settings)
+    assert request["TransformOutput"]["KmsKeyId"] == key
+    assert request["TransformResources"]["VolumeKmsKeyId"] == key
+
+
+def test_label_names_must_be_label_equals_name() -> None:
+    assert load_settings({**ENV, "LABEL_NAMES": "-1=neg, 1=pos"}).label_map == {
+        "-1": "neg",
+        "1": "pos",
+    }
+    with pytest.raises(ConfigurationError, match="LABEL_NAMES"):
+        load_settings({**ENV, "LABEL_NAMES": "-1:negative"})

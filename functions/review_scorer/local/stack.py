@@ -154,6 +154,8 @@ class LocalStack:
             "MAX_FIELD_CHARS": str(c.max_field_chars),
             "MAX_REJECT_SHARE": str(c.max_reject_share),
             "JOB_RETRY_SECONDS": str(c.job_retry_seconds),
+            "TRANSFORM_KMS_KEY_ARN": "",
+            "TRANSFORM_VOLUME_KMS_KEY_ARN": "",
             "TOP_K": str(c.top_k),
             "LABEL_NAMES": c.label_names,
         }

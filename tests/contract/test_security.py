@@ -1,0 +1,716 @@
+"""The security baseline of the stack (issue 6), checked where the scanners cannot see.
+
+Scanners check one resource at a time; these tests check how resources fit together: every bucket
+refuses plain HTTP, the key policy names exactly the services that need the key, no role can pass
+a role, the transform job the code requests is the one the policy allows (and no other), every
+asynchronous path ends in an encrypted queue with an alarm on it. The roles, rules and Lambda
+settings are read from the template SAM makes (``transformed``), which is what gets deployed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from typing import Any
+
+import cfn
+import iam
+import pytest
+from cfn import FUNCTIONS_DIR, REPO
+
+from review_scorer import layout
+from review_scorer.settings import Settings
+from review_scorer.transform_request import transform_request
+
+START = "StartScoringFunction"
+PUBLISH = "PublishResultsFunction"
+ACCOUNT = cfn.PSEUDO_PARAMETERS["AWS::AccountId"]
+EXISTING_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+EXISTING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/team-sagemaker-execution"
+DEAD_LETTER_QUEUES = {
+    START: "StartScoringFailureQueue",
+    PUBLISH: "PublishResultsFailureQueue",
+    "events": "EventDeliveryFailureQueue",
+}
+MODEL = "reviews-sentiment-v3"
+UPLOAD = "incoming/shop/reviews.csv"
+
+
+def _resolved(template: dict[str, Any], overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """The template's resources that exist with these parameters, intrinsics resolved."""
+    values = cfn.stack(template, {"ModelName": MODEL, **(overrides or {})})
+    return {
+        name: cfn.resolve(resource, values)
+        for name, resource in template["Resources"].items()
+        if "Condition" not in resource or cfn.condition(values, resource["Condition"])
+    }
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return _resolved(template)
+
+
+def _of_type(resources: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {name: r["Properties"] for name, r in resources.items() if r["Type"] == type_}
+
+
+def _policies_of(resources: dict[str, Any], type_: str, key: str, target: str) -> list[Any]:
+    return [
+        statement
+        for policy in _of_type(resources, type_).values()
+        if target in cfn.as_list(policy[key])
+        for statement in cfn.as_list(policy["PolicyDocument"]["Statement"])
+    ]
+
+
+def _denies_without_tls(
+    statements: list[dict[str, Any]], action: str, resources: list[str]
+) -> bool:
+    """One Deny for every principal, covering ``action`` on ``resources``, when not TLS."""
+    for statement in statements:
+        condition = statement.get("Condition", {})
+        if (
+            statement["Effect"] == "Deny"
+            and statement["Principal"] in ("*", {"AWS": "*"})
+            and any(iam.match(a, action) for a in cfn.as_list(statement["Action"]))
+            and all(
+                any(iam.match(p, r) for p in cfn.as_list(statement["Resource"])) for r in resources
+            )
+            and str(condition.get("Bool", {}).get("aws:SecureTransport")).lower() == "false"
+        ):
+            return True
+    return False
+
+
+# --- buckets ------------------------------------------------------------------------------------
+
+
+def test_every_bucket_blocks_public_access_disables_acls_and_keeps_versions(
+    resources: dict[str, Any],
+) -> None:
+    buckets = _of_type(resources, "AWS::S3::Bucket")
+    assert set(buckets) == {"ScoringBucket", "AccessLogBucket"}
+    for name, bucket in buckets.items():
+        block = bucket["PublicAccessBlockConfiguration"]
+        assert block == dict.fromkeys(
+            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"),
+            True,
+        ), name
+        assert bucket["OwnershipControls"]["Rules"] == [
+            {"ObjectOwnership": "BucketOwnerEnforced"}
+        ], name
+        assert bucket["VersioningConfiguration"]["Status"] == "Enabled", name
+
+
+def test_every_bucket_policy_denies_requests_without_tls(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    # Given every bucket of the template, When its bucket policy is read
+    for name in cfn.resources_of_type(template, "AWS::S3::Bucket"):
+        statements = _policies_of(resources, "AWS::S3::BucketPolicy", "Bucket", f"<{name}>")
+        # Then plain HTTP is refused for the bucket and every object in it
+        arns = [f"<{name}.Arn>", f"<{name}.Arn>/any/key"]
+        assert _denies_without_tls(statements, "s3:GetObject", arns), name
+        assert _denies_without_tls(statements, "s3:PutObject", arns), name
+
+
+def test_every_bucket_aborts_incomplete_multipart_uploads(resources: dict[str, Any]) -> None:
+    for name, bucket in _of_type(resources, "AWS::S3::Bucket").items():
+        rules = bucket["LifecycleConfiguration"]["Rules"]
+        assert any(
+            r["Status"] == "Enabled" and "Prefix" not in r and "AbortIncompleteMultipartUpload" in r
+            for r in rules
+        ), name
+
+
+@pytest.mark.parametrize("key", ["", EXISTING_KEY])
+def test_scoring_bucket_encrypts_with_the_stack_key_or_the_given_one(
+    template: dict[str, Any], key: str
+) -> None:
+    resources = _resolved(template, {"KmsKeyArn": key})
+    (rule,) = resources["ScoringBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"
+    ]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": key or "<DataKey.Arn>",
+    }
+    assert rule["BucketKeyEnabled"] is True
+    assert ("DataKey" in resources) == (not key)
+
+
+def test_access_log_bucket_uses_sse_s3_because_s3_log_delivery_requires_it(
+    resources: dict[str, Any],
+) -> None:
+    # S3 server access logs are only delivered to a bucket whose default encryption is SSE-S3;
+    # the scanner skip (checkov CKV_AWS_18 on this bucket) is written down in .checkov.yaml.
+    bucket = resources["AccessLogBucket"]["Properties"]
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert "LoggingConfiguration" not in bucket
+
+
+def test_scoring_bucket_logs_access_to_the_log_bucket_which_accepts_only_those_logs(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    logging = resources["ScoringBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == "<AccessLogBucket>"
+    prefix = logging["LogFilePrefix"]
+    statements = _policies_of(resources, "AWS::S3::BucketPolicy", "Bucket", "<AccessLogBucket>")
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": allows[0]["Sid"],
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"<AccessLogBucket.Arn>/{prefix}*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": "arn:aws:s3:::review-scorer-123456789012-us-east-1"},
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            },
+        }
+    ]
+    # S3 checks the log bucket's policy when logging is switched on
+    assert "AccessLogBucketPolicy" in cfn.as_list(
+        template["Resources"]["ScoringBucket"]["DependsOn"]
+    )
+
+
+def test_working_files_expire_after_the_sweep_stops_looking_and_user_files_never(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    from review_scorer.services.publish_results import SWEEP_LOOKBACK
+
+    rules = resources["ScoringBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r}
+    assert set(expiring) == {layout.STAGING_PREFIX, layout.PREDICTIONS_PREFIX}
+    assert all(days == "30" for days in expiring.values())
+    # The "already announced" marker lives in staging/: it must outlive the sweep's look-back,
+    # or the sweep would announce an old job a second time.
+    minimum = template["Parameters"]["StagingRetentionDays"]["MinValue"]
+    assert minimum > SWEEP_LOOKBACK.days
+
+
+def test_buckets_and_stack_key_survive_stack_deletion(template: dict[str, Any]) -> None:
+    # Deleting the key would make the retained objects unreadable: it is retained with them.
+    for name in ("ScoringBucket", "AccessLogBucket", "DataKey"):
+        resource = template["Resources"][name]
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
+
+
+# --- the key ------------------------------------------------------------------------------------
+
+
+def _key_statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    policy = resources["DataKey"]["Properties"]["KeyPolicy"]
+    return list(cfn.as_list(policy["Statement"]))
+
+
+def test_data_key_rotates_and_the_account_administers_it(resources: dict[str, Any]) -> None:
+    key = resources["DataKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    statements = _key_statements(resources)
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    admin = [s for s in statements if s["Principal"] == {"AWS": root}]
+    assert len(admin) == 1 and admin[0]["Action"] == "kms:*" and "Condition" not in admin[0]
+
+
+def test_key_policy_lets_only_the_services_that_need_it_use_the_key(
+    resources: dict[str, Any], transformed: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    statements = _key_statements(resources)
+    services = {s["Principal"]["Service"]: s for s in statements if "Service" in s["Principal"]}
+    # CloudWatch (alarms to the encrypted ops topic), EventBridge (the encrypted DLQ), Logs
+    assert set(services) == {
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+        "logs.us-east-1.amazonaws.com",
+    }
+    assert all(s["Effect"] == "Allow" for s in statements)
+    assert not [s for s in statements if s["Principal"] in ("*", {"AWS": "*"})]
+    for service, statement in services.items():
+        assert not any(a in ("kms:*", "kms:CreateGrant") for a in cfn.as_list(statement["Action"]))
+        assert "kms:PutKeyPolicy" not in cfn.as_list(statement["Action"]), service
+    # EventBridge: only this stack's two rules (their names as deployed)
+    rule_arns = sorted(
+        "arn:aws:events:us-east-1:123456789012:rule/"
+        + cfn.resolve(rule["Properties"]["Name"], defaults)
+        for rule in transformed["Resources"].values()
+        if rule["Type"] == "AWS::Events::Rule"
+    )
+    events = services["events.amazonaws.com"]
+    assert sorted(events["Condition"]["ArnEquals"]["aws:SourceArn"]) == rule_arns
+    # Logs: only log groups of Lambda functions in this account and region
+    logs = services["logs.us-east-1.amazonaws.com"]["Condition"]["ArnLike"]
+    assert logs == {
+        "kms:EncryptionContext:aws:logs:arn": (
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/*"
+        )
+    }
+
+
+def test_an_existing_key_replaces_the_stack_key_everywhere(template: dict[str, Any]) -> None:
+    # Given KmsKeyArn, When the template is resolved
+    resources = _resolved(template, {"KmsKeyArn": EXISTING_KEY})
+    text = json.dumps(resources)
+    # Then no key is created and nothing refers to one
+    assert "DataKey" not in resources and "<DataKey" not in text
+    assert "DataKeyAlias" not in resources
+    for name, properties in _of_type(resources, "AWS::SNS::Topic").items():
+        assert properties["KmsMasterKeyId"] == EXISTING_KEY, name
+    for name, properties in _of_type(resources, "AWS::SQS::Queue").items():
+        assert properties["KmsMasterKeyId"] == EXISTING_KEY, name
+    for name, properties in _of_type(resources, "AWS::Logs::LogGroup").items():
+        assert properties["KmsKeyId"] == EXISTING_KEY, name
+    env = resources[START]["Properties"]
+    assert EXISTING_KEY in json.dumps(env["Policies"])
+
+
+@pytest.mark.parametrize("role", ["", EXISTING_ROLE])
+def test_key_policy_names_an_existing_model_role_and_not_a_created_one(
+    template: dict[str, Any], role: str
+) -> None:
+    resources = _resolved(template, {"ModelExecutionRoleArn": role})
+    named = [s for s in _key_statements(resources) if s["Principal"] == {"AWS": role}]
+    assert ("ModelExecutionRole" in resources) == (not role)
+    if role:
+        actions = {a for s in named for a in cfn.as_list(s["Action"])}
+        assert actions == {
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:DescribeKey",
+            "kms:CreateGrant",
+        }
+        (grant,) = [s for s in named if s["Action"] == "kms:CreateGrant"]
+        assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    else:
+        assert named == []
+
+
+# --- topics and queues --------------------------------------------------------------------------
+
+
+def test_topics_are_encrypted_and_refuse_publishing_without_tls(resources: dict[str, Any]) -> None:
+    topics = _of_type(resources, "AWS::SNS::Topic")
+    assert set(topics) == {"NotificationTopic", "AlarmTopic"}
+    for name, topic in topics.items():
+        assert topic["KmsMasterKeyId"] == "<DataKey.Arn>", name
+        statements = _policies_of(resources, "AWS::SNS::TopicPolicy", "Topics", f"<{name}>")
+        assert _denies_without_tls(statements, "sns:Publish", [f"<{name}>"]), name
+
+
+def test_only_the_functions_publish_outcomes_and_only_cloudwatch_publishes_alarms(
+    transformed: dict[str, Any], resources: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    roles = {
+        name: cfn.resolve(iam.role_statements(transformed, name), defaults)
+        for name, r in transformed["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role"
+    }
+    for role, statements in roles.items():
+        publishes = iam.allows(statements, "sns:Publish", "<NotificationTopic>")
+        assert publishes == (role in (f"{START}Role", f"{PUBLISH}Role")), role
+        assert not iam.allows(statements, "sns:Publish", "<AlarmTopic>"), role
+        assert not iam.allows(statements, "sns:Publish", "arn:aws:sns:us-east-1:1:other"), role
+    statements = _policies_of(resources, "AWS::SNS::TopicPolicy", "Topics", "<AlarmTopic>")
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:*"},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    }
+    statements = _policies_of(resources, "AWS::SNS::TopicPolicy", "Topics", "<NotificationTopic>")
+    assert [s["Effect"] for s in statements] == ["Deny"], "nobody is allowed by the topic itself"
+
+
+def test_dead_letter_queues_are_encrypted_keep_messages_14_days_and_refuse_plain_http(
+    resources: dict[str, Any],
+) -> None:
+    queues = _of_type(resources, "AWS::SQS::Queue")
+    assert set(queues) == set(DEAD_LETTER_QUEUES.values())
+    for name, queue in queues.items():
+        assert queue["KmsMasterKeyId"] == "<DataKey.Arn>", name
+        assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600, name
+        statements = _policies_of(resources, "AWS::SQS::QueuePolicy", "Queues", f"<{name}>")
+        assert _denies_without_tls(statements, "sqs:ReceiveMessage", [f"<{name}.Arn>"]), name
+
+
+def test_event_delivery_queue_accepts_only_this_stacks_rules(
+    resources: dict[str, Any], transformed: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    queue = DEAD_LETTER_QUEUES["events"]
+    statements = _policies_of(resources, "AWS::SQS::QueuePolicy", "Queues", f"<{queue}>")
+    rule_arns = [
+        "arn:aws:events:us-east-1:123456789012:rule/"
+        + cfn.resolve(rule["Properties"]["Name"], defaults)
+        for rule in transformed["Resources"].values()
+        if rule["Type"] == "AWS::Events::Rule"
+    ]
+    for arn in rule_arns:
+        context = {"aws:SourceArn": arn}
+        assert iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>", context), arn
+    other = {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/someone-else"}
+    assert not iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>", other)
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+# --- functions ----------------------------------------------------------------------------------
+
+
+def test_both_functions_send_events_that_fail_every_retry_to_their_own_encrypted_queue(
+    transformed: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    configs = {
+        r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
+        for r in transformed["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+    }
+    assert set(configs) == {START, PUBLISH}
+    for function, config in configs.items():
+        queue = DEAD_LETTER_QUEUES[function]
+        destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+        assert destination == {"Fn::GetAtt": [queue, "Arn"]}, function
+        assert config["MaximumRetryAttempts"] == 2, function
+        # the role may send there, and use the queue's key through SQS
+        statements = cfn.resolve(iam.role_statements(transformed, f"{function}Role"), defaults)
+        assert iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>"), function
+        sqs = {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}
+        assert iam.allows(statements, "kms:GenerateDataKey", "<DataKey.Arn>", sqs), function
+
+
+def test_every_eventbridge_rule_retries_then_dead_letters_to_the_encrypted_queue(
+    transformed: dict[str, Any],
+) -> None:
+    rules = {
+        name: r["Properties"]
+        for name, r in transformed["Resources"].items()
+        if r["Type"] == "AWS::Events::Rule"
+    }
+    assert len(rules) == 2  # the completion events and the sweep
+    for name, rule in rules.items():
+        for target in rule["Targets"]:
+            assert target["DeadLetterConfig"] == {
+                "Arn": {"Fn::GetAtt": [DEAD_LETTER_QUEUES["events"], "Arn"]}
+            }, name
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1, name
+            assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] > 0, name
+
+
+@pytest.mark.parametrize(("value", "expected"), [("-1", None), ("0", "0"), ("10", "10")])
+def test_reserved_concurrency_follows_its_parameter(
+    template: dict[str, Any], value: str, expected: str | None
+) -> None:
+    overrides = {
+        "StartScoringReservedConcurrency": value,
+        "PublishResultsReservedConcurrency": value,
+    }
+    values = cfn.stack(template, overrides)
+    for name, function in cfn.functions(template).items():
+        reserved = cfn.resolve(function.get("ReservedConcurrentExecutions"), values)
+        assert reserved == expected, name
+
+
+def test_both_functions_trace_and_stop_recursive_loops(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    for name, function in functions.items():
+        assert function["Tracing"] == "Active", name
+        assert function["RecursiveLoop"] == "Terminate", name
+
+
+def test_functions_use_the_data_key_only_through_s3_sns_and_sqs(
+    transformed: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    for function in (START, PUBLISH):
+        statements = cfn.resolve(iam.role_statements(transformed, f"{function}Role"), defaults)
+        for service in ("s3", "sns", "sqs"):
+            via = {"kms:ViaService": f"{service}.us-east-1.amazonaws.com"}
+            for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+                assert iam.allows(statements, action, "<DataKey.Arn>", via), function
+        direct: dict[str, str] = {}
+        assert not iam.allows(statements, "kms:Decrypt", "<DataKey.Arn>", direct), function
+        lambda_ = {"kms:ViaService": "lambda.us-east-1.amazonaws.com"}
+        assert not iam.allows(statements, "kms:Decrypt", "<DataKey.Arn>", lambda_), function
+        other_key = "arn:aws:kms:us-east-1:123456789012:key/other"
+        assert not iam.allows(
+            statements, "kms:Decrypt", other_key, {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+        ), function
+
+
+# --- roles: no PassRole, the model role scoped -------------------------------------------------
+
+MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+def test_no_role_may_pass_a_role_or_touch_iam(
+    transformed: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    roles = [n for n, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
+    assert sorted(roles) == sorted([f"{START}Role", f"{PUBLISH}Role", "ModelExecutionRole"])
+    for role in roles:
+        properties = transformed["Resources"][role]["Properties"]
+        # SAM's two managed policies: logs and X-Ray traces, nothing of IAM
+        assert set(cfn.resolve(properties.get("ManagedPolicyArns", []), defaults)) <= (
+            MANAGED_POLICIES
+        ), role
+        statements = cfn.resolve(iam.role_statements(transformed, role), defaults)
+        for statement in statements:
+            for action in cfn.as_list(statement["Action"]):
+                assert not action.lower().startswith(("iam:", "sts:")), f"{role}: {action}"
+        assert not iam.allows(statements, "iam:PassRole", "arn:aws:iam::123456789012:role/any")
+
+
+def test_model_role_trusts_only_sagemaker_of_this_account(resources: dict[str, Any]) -> None:
+    trust = resources["ModelExecutionRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:*"},
+    }
+
+
+def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_predictions(
+    resources: dict[str, Any],
+) -> None:
+    statements = [
+        statement
+        for policy in resources["ModelExecutionRole"]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    bucket = "arn:aws:s3:::review-scorer-123456789012-us-east-1"
+    own = layout.job_name("rs", "b", UPLOAD, "v1")
+    other = layout.job_name("rs2", "b", UPLOAD, "v1")
+    reads = {
+        f"models/{MODEL}/model.tar.gz": True,
+        "training/job-1/train/train.txt": True,
+        layout.shard_key(own, 0): True,
+        layout.shard_key(other, 0): False,
+        layout.manifest_key(own): False,
+        UPLOAD: False,
+        layout.labeled_key("shop/reviews"): False,
+        layout.quarantine_error_key("shop/reviews"): False,
+    }
+    for key, allowed in reads.items():
+        assert iam.allows(statements, "s3:GetObject", f"{bucket}/{key}") == allowed, key
+    writes = {
+        layout.prediction_key(own, layout.shard_key(own, 0)): True,
+        "training/job-1/output/model.tar.gz": True,
+        layout.prediction_key(other, layout.shard_key(other, 0)): False,
+        layout.shard_key(own, 0): False,
+        f"models/{MODEL}/model.tar.gz": False,
+        UPLOAD: False,
+        layout.labeled_key("shop/reviews"): False,
+    }
+    for key, allowed in writes.items():
+        assert iam.allows(statements, "s3:PutObject", f"{bucket}/{key}") == allowed, key
+    listing = {"s3:prefix": layout.shard_input_prefix(own)}
+    assert iam.allows(statements, "s3:ListBucket", bucket, listing)
+    assert not iam.allows(statements, "s3:ListBucket", bucket, {"s3:prefix": "incoming/"})
+    for action in ("s3:DeleteObject", "s3:PutBucketPolicy", "sagemaker:CreateTransformJob"):
+        assert not iam.allows(statements, action, f"{bucket}/{UPLOAD}"), action
+
+
+# --- the transform job: the request the code sends is the one the policy allows ---------------
+
+
+def _request_context(request: dict[str, Any]) -> dict[str, Any]:
+    """The condition keys IAM evaluates for this CreateTransformJob request."""
+    context: dict[str, Any] = {
+        "sagemaker:ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{request['ModelName']}",
+        "sagemaker:InstanceTypes": [request["TransformResources"]["InstanceType"]],
+        "aws:TagKeys": [tag["Key"] for tag in request.get("Tags", [])],
+    }
+    if "KmsKeyId" in request["TransformOutput"]:
+        context["sagemaker:OutputKmsKey"] = request["TransformOutput"]["KmsKeyId"]
+    if "VolumeKmsKeyId" in request["TransformResources"]:
+        context["sagemaker:VolumeKmsKey"] = request["TransformResources"]["VolumeKmsKeyId"]
+    return context
+
+
+def _start_scoring(template: dict[str, Any], values: dict[str, Any]) -> tuple[Any, Settings]:
+    function = cfn.functions(template)[START]
+    statements = [
+        s
+        for policy in function["Policies"]
+        for s in cfn.resolve(cfn.as_list(policy["Statement"]), values)
+    ]
+    env = cfn.resolve(function["Environment"]["Variables"], values)
+    settings = Settings.model_validate({f: env[f.upper()] for f in Settings.model_fields})
+    return statements, settings
+
+
+@pytest.mark.parametrize("encrypt_volume", ["true", "false"])
+def test_start_scoring_may_create_exactly_the_transform_job_the_code_requests(
+    template: dict[str, Any], encrypt_volume: str
+) -> None:
+    # Given the stack's parameters and the settings the function reads from its environment
+    values = cfn.stack(template, {"ModelName": MODEL, "EncryptTransformVolume": encrypt_volume})
+    statements, settings = _start_scoring(template, values)
+    # When the code builds its CreateTransformJob request
+    job = layout.job_name(settings.job_name_prefix, settings.bucket_name, UPLOAD, "v1")
+    request = transform_request(job, settings.bucket_name, 3, settings)
+    # Then it encrypts the output (and the volume, unless switched off) with the stack's key
+    assert request["TransformOutput"].get("KmsKeyId") == "<DataKey.Arn>", (
+        "CreateTransformJob must send TransformOutput.KmsKeyId = settings.transform_kms_key_arn "
+        "(env TRANSFORM_KMS_KEY_ARN)"
+    )
+    volume_key = request["TransformResources"].get("VolumeKmsKeyId")
+    assert volume_key == ("<DataKey.Arn>" if encrypt_volume == "true" else None), (
+        "TransformResources.VolumeKmsKeyId = settings.transform_volume_kms_key_arn when set "
+        "(env TRANSFORM_VOLUME_KMS_KEY_ARN), absent when empty"
+    )
+    # and the policy allows that request: on the job (its ARN is lower case) and on the model
+    context = _request_context(request)
+    job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{job.lower()}"
+    model_arn = context["sagemaker:ModelArn"]
+    for resource in (job_arn, model_arn):
+        assert iam.allows(statements, "sagemaker:CreateTransformJob", resource, context), resource
+    assert iam.allows(statements, "sagemaker:AddTags", job_arn, context)
+
+
+def test_start_scoring_may_not_create_a_job_for_another_model_key_instance_or_prefix(
+    template: dict[str, Any],
+) -> None:
+    values = cfn.stack(template, {"ModelName": MODEL})
+    statements, _ = _start_scoring(template, values)
+    job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/rs-0123456789abcdef"
+    allowed = {
+        "sagemaker:ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{MODEL}",
+        "sagemaker:OutputKmsKey": "<DataKey.Arn>",
+        "sagemaker:VolumeKmsKey": "<DataKey.Arn>",
+        "sagemaker:InstanceTypes": ["ml.m5.large"],
+        "aws:TagKeys": ["app"],
+    }
+    action = "sagemaker:CreateTransformJob"
+    assert iam.allows(statements, action, job_arn, allowed)
+    changes: dict[str, Any] = {
+        "another model": {"sagemaker:ModelArn": allowed["sagemaker:ModelArn"] + "-v2"},
+        "another output key": {"sagemaker:OutputKmsKey": EXISTING_KEY},
+        "another volume key": {"sagemaker:VolumeKmsKey": EXISTING_KEY},
+        "a bigger instance": {"sagemaker:InstanceTypes": ["ml.p3.16xlarge"]},
+    }
+    for what, change in changes.items():
+        assert not iam.allows(statements, action, job_arn, {**allowed, **change}), what
+    for key in ("sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey"):
+        unencrypted = {k: v for k, v in allowed.items() if k != key}
+        assert not iam.allows(statements, action, job_arn, unencrypted), f"without {key}"
+    other_prefix = job_arn.replace("/rs-", "/rsx-")
+    assert not iam.allows(statements, action, other_prefix, allowed)
+    tagged = {**allowed, "aws:TagKeys": ["app", "owner"]}
+    assert not iam.allows(statements, "sagemaker:AddTags", job_arn, tagged)
+
+
+def test_model_and_job_name_parameters_are_lower_case_like_sagemaker_arns(
+    template: dict[str, Any],
+) -> None:
+    # IAM compares ARNs case-sensitively and SageMaker writes them in lower case: a name with
+    # capitals would match no policy, so the parameters refuse it at deploy time.
+    for parameter in ("ModelName", "JobNamePrefix"):
+        pattern = template["Parameters"][parameter]["AllowedPattern"]
+        assert re.fullmatch(pattern, "reviews-sentiment-v3"), parameter
+        assert not re.fullmatch(pattern, "Reviews-Sentiment"), parameter
+
+
+# --- alarms -------------------------------------------------------------------------------------
+
+
+def _alarms(resources: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {
+        (a["Namespace"], a["MetricName"], str(a["Dimensions"][0]["Value"])): a
+        for a in _of_type(resources, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_alarms_fire_on_failed_files_sweep_errors_function_errors_and_dead_letters(
+    resources: dict[str, Any],
+) -> None:
+    alarms = _alarms(resources)
+    expected = {
+        ("ReviewScorer", "FilesFailed", "review-scorer"): "Sum",
+        ("ReviewScorer", "FilesRefused", "review-scorer"): "Sum",
+        ("ReviewScorer", "SweepErrors", "review-scorer"): "Sum",
+        ("AWS/Lambda", "Errors", f"<{START}>"): "Sum",
+        ("AWS/Lambda", "Errors", f"<{PUBLISH}>"): "Sum",
+    }
+    for queue in DEAD_LETTER_QUEUES.values():
+        key = ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"<{queue}.QueueName>")
+        expected[key] = "Maximum"
+    assert set(alarms) == set(expected)
+    for key, alarm in alarms.items():
+        assert alarm["Statistic"] == expected[key], key
+        assert (alarm["Period"], alarm["EvaluationPeriods"]) == (300, 1), key
+        assert alarm["Threshold"] == 1, key
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", key
+        assert alarm["TreatMissingData"] == "notBreaching", key
+        assert alarm["AlarmActions"] == ["<AlarmTopic>"], key
+
+
+def test_an_existing_alarm_topic_replaces_the_stack_topic(template: dict[str, Any]) -> None:
+    existing = f"arn:aws:sns:us-east-1:{ACCOUNT}:ops-pager"
+    resources = _resolved(template, {"AlarmTopicArn": existing})
+    assert "AlarmTopic" not in resources and "AlarmTopicPolicy" not in resources
+    for key, alarm in _alarms(resources).items():
+        assert alarm["AlarmActions"] == [existing], key
+
+
+@pytest.mark.parametrize("service", ["review-scorer", "review-scorer-dev"])
+def test_app_metric_alarms_watch_the_metrics_the_code_emits(
+    template: dict[str, Any], service: str
+) -> None:
+    # Given a stack with this ServiceName
+    overrides = {"ServiceName": service}
+    resources = _resolved(template, overrides)
+    function = cfn.functions(template)[START]
+    env = cfn.resolve(function["Environment"]["Variables"], cfn.stack(template, overrides))
+    app_alarms = [k for k in _alarms(resources) if k[0] != "AWS/Lambda" and k[0] != "AWS/SQS"]
+    # When the function's code emits FilesFailed, FilesRefused and SweepErrors there
+    emitted = _emitted_metrics(env, ["FilesFailed", "FilesRefused", "SweepErrors"])
+    # Then each alarm watches exactly a metric the code emits (namespace, name, service)
+    assert sorted(app_alarms) == sorted(emitted)
+
+
+_EMIT = """
+import json, sys
+from review_scorer.observability import count, metrics
+for name in sys.argv[1:]:
+    count(name)
+metrics.flush_metrics()
+"""
+
+
+def _emitted_metrics(env: dict[str, Any], names: list[str]) -> list[tuple[str, str, str]]:
+    """Run the code's Metrics in a fresh interpreter with the function's Powertools settings and
+    read the embedded-metric document it prints (what CloudWatch turns into metrics)."""
+    powertools = {k: str(v) for k, v in env.items() if k.startswith("POWERTOOLS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", _EMIT, *names],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(FUNCTIONS_DIR), **powertools},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    found = []
+    for line in result.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        document = json.loads(line)
+        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
+            for metric in directive["Metrics"]:
+                if metric["Name"] in names:
+                    found.append((directive["Namespace"], metric["Name"], document["service"]))
+    return found
