@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from review_scorer.layout import s3_uri
 from review_scorer_training.errors import ImageLookupError
 from review_scorer_training.fasttext_local import Hyperparameters
 
@@ -64,10 +65,6 @@ def job_name(model_name: str, now: datetime | None = None) -> str:
     """``<model name>-<UTC yyyymmdd-HHMMSS>``: training job names are unique forever."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return f"{model_name[: 63 - len(stamp) - 1].rstrip('-')}-{stamp}"
-
-
-def s3_uri(bucket: str, key: str) -> str:
-    return f"s3://{bucket}/{key}"
 
 
 def channel_key(job: str, channel: str) -> str:
