@@ -38,6 +38,7 @@ from bench.peak import ENV, peak_rss_mb
 from bench.scoring_bench import review_texts
 
 STAGES = ("upload", "start_scoring", "transform", "publish_results", "download")
+APP_STAGES = ("start_scoring", "transform", "publish_results")  # the app's own code at work
 CATEGORIES = ("Dresses", "Knits", "Jeans")
 
 
@@ -122,7 +123,8 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
         overall_peak = max(overall_peak, peak)
         stages[name] = {"s": round(seconds, 3), "peak_rss_mb": round(peak, 1)}
 
-    with LocalStack(StackConfig(), moto_server=_ExternalMoto(moto_url)) as stack:
+    moto = _ExternalMoto(moto_url) if moto_url != "-" else None  # "-": moto in this process
+    with LocalStack(StackConfig(), moto_server=moto) as stack:
         stack.register_model(Path(model))
         flow = LocalFlow(stack)
         os.environ.update(stack.function_environment())  # as LocalFlow.drain does
@@ -266,6 +268,7 @@ def run(
     summary = staged.pop("summary")
     stages = staged.pop("stages")
     total = sum(s["s"] for s in stages.values())
+    app_peak = max(stages[name]["peak_rss_mb"] for name in APP_STAGES)
     result: dict[str, Any] = {
         "rows": rows,
         "texts": source,
@@ -274,6 +277,7 @@ def run(
         "stages_s": round(total, 2),
         "rows_per_s": round(rows / total),
         "mb_per_s": round(size / 1e6 / total, 2),
+        "app_peak_rss_mb": app_peak,
         **staged,
         "status": summary["status"],
         "row_counts": summary["rows"],

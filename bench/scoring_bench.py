@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import statistics
 import sys
@@ -143,6 +144,10 @@ def run(
         "mean_review_chars": round(statistics.fmean(map(len, texts)), 1),
         "mean_review_utf8_bytes": round(statistics.fmean(len(t.encode()) for t in texts), 1),
         "mean_tokens": round(statistics.fmean(map(len, token_lists)), 1),
+        # Amazon Comprehend bills units of 100 characters, at least 3 per document (COST.md)
+        "comprehend_units_per_review": round(
+            statistics.fmean(max(3, math.ceil(len(t) / 100)) for t in texts), 3
+        ),
         "staged_mb": round(staged_mb, 1),
         "runner_rows_s": round(runner_rows_s),
         "runner_mb_s": round(staged_mb / min(runner_s), 2),
