@@ -31,7 +31,7 @@ LAMBDA_REQUEST_USD = 0.20 / 1e6
 LAMBDA_MEMORY_MB = 1024  # the template's MemorySize for both functions
 FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB
 START_SCORING_TIMEOUT_S = 900  # the template's Timeout values
-PUBLISH_RESULTS_TIMEOUT_S = 300
+PUBLISH_RESULTS_TIMEOUT_S = 900
 MAX_UPLOAD_MB = 2 * 1024**3 / 1e6  # MaxUploadBytes default, 2 GiB
 
 

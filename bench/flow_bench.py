@@ -293,7 +293,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
+    parser.add_argument("--model", type=Path, help="model.tar.gz (default: the default model)")
     parser.add_argument("--cache", type=Path, default=Path(".cache"))
     parser.add_argument("--no-cli", action="store_true", help="skip the `local run` cross-check")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -301,10 +301,10 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    if args.model is None:
-        from review_scorer_training.demo import demo_model
+    if args.model is None:  # as make bench: the tuned defaults on the data, else the demo model
+        from bench.scoring_bench import default_model
 
-        args.model = demo_model(args.cache)
+        args.model, _ = default_model(args.data, Path("bench/out/default-model"), args.cache)
     results = [run(n, args.model, data=args.data, cli=not args.no_cli) for n in args.rows]
     print(json.dumps(results, indent=2))
 

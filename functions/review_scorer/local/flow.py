@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -102,7 +103,10 @@ class LocalFlow:
             target = S3Location.parse(summary["results"])
             local = out_dir / Path(target.key).name
             out_dir.mkdir(parents=True, exist_ok=True)
-            self._s3.download_file(target.bucket, target.key, str(local))
+            # one streamed GET: moto answers download_file's ranged GETs slowly for big objects
+            body = self._s3.get_object(Bucket=target.bucket, Key=target.key)["Body"]
+            with local.open("wb") as out:
+                shutil.copyfileobj(body, out, 1024 * 1024)
             result.labeled_csv = local
         return result
 
