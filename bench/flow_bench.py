@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.local_aws import free_port, s3_client
+from bench.local_aws import moto_process
 from bench.peak import ENV, peak_rss_mb
 from bench.scoring_bench import review_texts
 
@@ -169,32 +169,8 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
     )
 
 
-@contextlib.contextmanager
-def _moto_server() -> Iterator[tuple[str, int]]:
-    """moto's server in a process of its own; yields its URL and process id."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        client = s3_client(url)
-        for _ in range(100):
-            try:
-                client.list_buckets()
-                break
-            except Exception:
-                time.sleep(0.1)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait()
-
-
 def run_stages(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
-    with _moto_server() as (url, moto_pid):
+    with moto_process() as (url, moto_pid):
         started = time.perf_counter()
         process = subprocess.run(
             [

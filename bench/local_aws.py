@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 
@@ -21,9 +22,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class MotoServer(NamedTuple):
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def moto_process() -> Iterator[str]:
-    """Start ``moto.server`` on a free port; yields its endpoint URL once it answers."""
+def moto_process() -> Iterator[MotoServer]:
+    """Start ``moto.server`` on a free port; yields its URL and process id once it answers."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -39,11 +45,34 @@ def moto_process() -> Iterator[str]:
                 break
             except Exception:
                 time.sleep(0.1)
-        yield url
+        yield MotoServer(url, server.pid)
     finally:
         server.terminate()
         server.wait()
 
 
+def client(service: str, url: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", **DUMMY)  # type: ignore[call-overload]
+
+
 def s3_client(url: str) -> Any:
-    return boto3.client("s3", endpoint_url=url, region_name="us-east-1", **DUMMY)
+    return client("s3", url)
+
+
+def function_env(
+    url: str, sagemaker_url: str, bucket: str, topic_arn: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a handler run against the local endpoints (the Settings variables)."""
+    return {
+        **os.environ,
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "BUCKET_NAME": bucket,
+        "TOPIC_ARN": topic_arn,
+        "MODEL_NAME": "bench-model",
+        **extra,
+    }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.local_aws import moto_process, s3_client
+from bench.local_aws import client, function_env, moto_process, s3_client
 from bench.peak import peak_rss_mb
 from bench.start_scoring_bench import write_csv
 from review_scorer import layout
@@ -89,28 +88,10 @@ def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
     from review_scorer.local.sagemaker_api import SageMakerEmulator
 
     sagemaker = SageMakerEmulator("us-east-1")
-    with moto_process() as url:
-        import boto3
-
-        topic = boto3.client(
-            "sns",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy
-        ).create_topic(Name="bench")["TopicArn"]
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker.start(),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "BUCKET_NAME": BUCKET,
-            "TOPIC_ARN": topic,
-            "MODEL_NAME": "bench-model",
-        }
+    with moto_process() as moto:
+        url = moto.url
+        topic = client("sns", url).create_topic(Name="bench")["TopicArn"]
+        env = function_env(url, sagemaker.start(), BUCKET, topic)
         try:
             s3 = s3_client(url)
             s3.create_bucket(Bucket=BUCKET)

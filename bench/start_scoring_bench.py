@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.local_aws import moto_process, s3_client
+from bench.local_aws import function_env, moto_process, s3_client
 from bench.peak import peak_rss_mb
 from review_scorer.tokenizer import tokenize
 from review_scorer_training.synthetic import LABELS, review
@@ -84,21 +83,16 @@ def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
     from review_scorer.local.sagemaker_api import SageMakerEmulator
 
     sagemaker = SageMakerEmulator("us-east-1")
-    with moto_process() as url:
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker.start(),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "BUCKET_NAME": BUCKET,
-            "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:none",
-            "MODEL_NAME": "bench-model",
-            "MAX_UPLOAD_BYTES": str(10 * 1024**3),
-            "MAX_UNCOMPRESSED_BYTES": str(10 * 1024**3),
-        }
+    with moto_process() as moto:
+        url = moto.url
+        env = function_env(
+            url,
+            sagemaker.start(),
+            BUCKET,
+            "arn:aws:sns:us-east-1:123456789012:none",
+            MAX_UPLOAD_BYTES=str(10 * 1024**3),
+            MAX_UNCOMPRESSED_BYTES=str(10 * 1024**3),
+        )
         try:
             s3 = s3_client(url)
             s3.create_bucket(Bucket=BUCKET)
