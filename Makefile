@@ -52,8 +52,8 @@ demo: install ## run the whole pipeline locally on the sample CSV (no AWS accoun
 	$(BIN)/review-scorer demo
 
 lint: install ## ruff and mypy
-	$(BIN)/ruff check functions training tests bench
-	$(BIN)/ruff format --check functions training tests bench
+	$(BIN)/ruff check functions training local tests bench
+	$(BIN)/ruff format --check functions training local tests bench
 	$(BIN)/mypy
 
 pytest: install tools

@@ -7,7 +7,7 @@ Women's Clothing review texts when the data folder holds them (about 300 charact
 the figures mean "per real review"), else the project's synthetic reviews. Two runs:
 
 1. **Stages.** A child process (``--child``) drives the same local stack and flow that
-   ``review-scorer local run`` uses (``LocalStack`` + ``LocalFlow``, handlers unchanged) one
+   ``review-scorer local run`` uses (``LocalModeStack`` + ``LocalFlow``, handlers unchanged) one
    stage at a time: upload to S3, the S3 event to StartScoring, the pending transform job
    (the model scoring every shard), the EventBridge event to PublishResults, the download of the
    labeled CSV. moto's server runs in a process of its own, so its object store does not count
@@ -91,7 +91,7 @@ def _reset_peak() -> None:
 
 
 class _ExternalMoto:
-    """What ``LocalStack`` needs of a moto server it does not own: where it listens."""
+    """What ``LocalModeStack`` needs of a moto server it does not own: where it listens."""
 
     def __init__(self, url: str) -> None:
         host, _, port = url.removeprefix("http://").partition(":")
@@ -103,9 +103,9 @@ class _ExternalMoto:
 
 def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
     """One file through the local flow, stage by stage; prints the timings as JSON."""
-    from review_scorer.local.flow import LocalFlow
-    from review_scorer.local.stack import LocalStack, StackConfig
-    from review_scorer.local.transform import S3Location
+    from review_scorer_local.flow import LocalFlow
+    from review_scorer_local.stack import LocalModeStack, StackConfig
+    from review_scorer_local.transform_runner import S3Location
 
     setup_started = time.perf_counter()
     stages: dict[str, dict[str, float]] = {}
@@ -124,7 +124,7 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
         stages[name] = {"s": round(seconds, 3), "peak_rss_mb": round(peak, 1)}
 
     moto = _ExternalMoto(moto_url) if moto_url != "-" else None  # "-": moto in this process
-    with LocalStack(StackConfig(), moto_server=moto) as stack:
+    with LocalModeStack(StackConfig(), moto_server=moto) as stack:
         stack.register_model(Path(model))
         flow = LocalFlow(stack)
         os.environ.update(stack.function_environment())  # as LocalFlow.drain does

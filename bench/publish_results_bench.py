@@ -22,11 +22,12 @@ from typing import Any
 from bench.local_aws import client, function_env, moto_process, s3_client
 from bench.peak import peak_rss_mb
 from bench.start_scoring_bench import write_csv
-from review_scorer import layout
-from review_scorer.csv_input import read_table
-from review_scorer.manifest import Manifest, RowCounts, ShardEntry, SourceObject
+from review_scorer import bucket_keys
 from review_scorer.settings import load_settings
-from review_scorer.transform_request import transform_request
+from review_scorer.transform import jobs
+from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
+from review_scorer.transform.request import transform_request
+from review_scorer.upload.csv_reader import read_table
 
 BUCKET = "review-scorer-join-bench"
 MB = 1_000_000
@@ -36,7 +37,7 @@ PREDICTION = b'{"label": ["__label__1", "__label__0"], "prob": [0.91, 0.07]}\n'
 
 def child(event_path: str) -> None:
     from review_scorer.handlers import publish_results
-    from review_scorer.local.lambda_runtime import LocalContext
+    from review_scorer_local.lambda_invoke import LocalContext
 
     event = json.loads(Path(event_path).read_text())
     started = time.perf_counter()
@@ -51,7 +52,7 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
     key = f"incoming/{name}.csv"
     s3.upload_file(str(path), BUCKET, key)
     etag = s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
-    job = layout.job_name("rs", BUCKET, key, etag)
+    job = jobs.job_name("rs", BUCKET, key, etag)
     started = time.perf_counter()
     with path.open("rb") as raw:
         table = read_table(raw, "review_body")
@@ -60,8 +61,10 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
     shards = []
     for index, first in enumerate(range(0, rows, ROWS_PER_SHARD)):
         count = min(ROWS_PER_SHARD, rows - first)
-        shard = layout.shard_key(job, index)
-        s3.put_object(Bucket=BUCKET, Key=layout.prediction_key(job, shard), Body=PREDICTION * count)
+        shard = bucket_keys.shard_key(job, index)
+        s3.put_object(
+            Bucket=BUCKET, Key=bucket_keys.prediction_key(job, shard), Body=PREDICTION * count
+        )
         shards.append(ShardEntry(key=shard, rows=count))
     manifest = Manifest(
         job=job,
@@ -77,7 +80,7 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
         tokenizer_version="bench",
         created_at="2026-01-01T00:00:00+00:00",
     )
-    s3.put_object(Bucket=BUCKET, Key=layout.manifest_key(job), Body=manifest.model_dump_json())
+    s3.put_object(Bucket=BUCKET, Key=bucket_keys.manifest_key(job), Body=manifest.model_dump_json())
     settings = load_settings({"BUCKET_NAME": BUCKET, "TOPIC_ARN": "x", "MODEL_NAME": "bench-model"})
     sagemaker.create_transform_job(transform_request(job, BUCKET, len(shards), settings))
     sagemaker.run_pending(lambda job, model: None)  # Completed: the outputs are in place
@@ -85,7 +88,7 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
 
 
 def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
-    from review_scorer.local.sagemaker_api import SageMakerEmulator
+    from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
 
     sagemaker = SageMakerEmulator("us-east-1")
     with moto_process() as moto:

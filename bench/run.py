@@ -157,7 +157,7 @@ def _flow(rows: list[dict[str, Any]], scoring: dict[str, Any]) -> list[str]:
         "## Whole local flow, stage by stage",
         "",
         f"Reviews: {rows[0]['texts']}, one row in 97 empty. Each stage is timed in a child "
-        "process that drives `LocalStack` + `LocalFlow` (the code `review-scorer local run` "
+        "process that drives `LocalModeStack` + `LocalFlow` (the code `review-scorer local run` "
         "uses) one step at a time, with moto in a process of its own; `local run` itself runs "
         "too, as the check. Transform rows/s is scored rows over the transform stage (S3 reads "
         "and writes and the model load included), against the bare predictor of the scoring "

@@ -104,10 +104,10 @@ def run(
     model: tuple[Path, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Runner and bare predictor rows/s on the same records; the model is trained unless given."""
-    from review_scorer.local.scorer import FastTextScorer
-    from review_scorer.local.transform import score_file
-    from review_scorer.staging import record
+    from review_scorer.model.scorer import FastTextScorer
     from review_scorer.tokenizer import tokenize
+    from review_scorer.transform.records import record
+    from review_scorer_local.transform_runner import score_file
 
     model_path, about = model or default_model(data, model_dir, cache)
     texts, source = review_texts(data)

@@ -58,7 +58,7 @@ def child(event_path: str, warmup_path: str) -> None:
     """Run StartScoring on a tiny warm-up file (as a warm Lambda, its clients and connections
     made), then on the event; print both times and this process's peak RSS."""
     from review_scorer.handlers import start_scoring
-    from review_scorer.local.lambda_runtime import LocalContext
+    from review_scorer_local.lambda_invoke import LocalContext
 
     started = time.perf_counter()
     start_scoring.lambda_handler(json.loads(Path(warmup_path).read_text()), LocalContext("w"))
@@ -80,7 +80,7 @@ def child(event_path: str, warmup_path: str) -> None:
 
 
 def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
-    from review_scorer.local.sagemaker_api import SageMakerEmulator
+    from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
 
     sagemaker = SageMakerEmulator("us-east-1")
     with moto_process() as moto:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from review_scorer.local.flow import LocalFlow
-from review_scorer.local.stack import LocalStack, StackConfig, start_moto
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.stack import LocalModeStack, StackConfig, start_moto
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -39,15 +39,17 @@ def moto_server() -> Iterator[Any]:
 
 
 @pytest.fixture
-def stack(stack_config: StackConfig, demo_model: Path, moto_server: Any) -> Iterator[LocalStack]:
+def stack(
+    stack_config: StackConfig, demo_model: Path, moto_server: Any
+) -> Iterator[LocalModeStack]:
     """A fresh local stack (moto server + local SageMaker) with the demo model registered."""
-    with LocalStack(stack_config, moto_server=moto_server) as running:
+    with LocalModeStack(stack_config, moto_server=moto_server) as running:
         running.register_model(demo_model)
         yield running
 
 
 @pytest.fixture
-def flow(stack: LocalStack) -> LocalFlow:
+def flow(stack: LocalModeStack) -> LocalFlow:
     return LocalFlow(stack)
 
 

@@ -1,13 +1,22 @@
-"""The two events the functions receive, as pydantic models.
+"""The events the functions receive, as pydantic models: S3 notifications (StartScoring), the
+SageMaker transform job state change (PublishResults) and the schedule (Sweep).
 
-Only the fields this app uses are declared; everything else AWS sends is ignored, so a new field
-in an event never breaks a function. Every file in ``events/`` is parsed by these models in the
-contract tests.
+Shapes: S3 event message structure
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html),
+SageMaker events (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-transform),
+scheduled events (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html).
+
+Our own models rather than Powertools' parser models (``S3Model``, ``EventBridgeModel``): those
+require every field AWS documents (``eventTime``, ``userIdentity``, ``requestParameters``,
+``responseElements``, ``eTag`` ...), so one missing field the app never reads would fail the
+whole batch of records. Only the fields this app uses are declared; everything else is ignored,
+so a new or absent field never breaks a function. Every file in ``events/`` is parsed by these
+models in the contract tests.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,15 +80,8 @@ class ScheduledEvent(BaseModel):
     """EventBridge's "Scheduled Event": the sweep's clock."""
 
     model_config = _LENIENT
-    source: str
-    detail_type: str = Field(alias="detail-type")
-
-
-SCHEDULED_DETAIL_TYPE = "Scheduled Event"
-
-
-def is_scheduled_event(event: dict[str, Any]) -> bool:
-    return event.get("detail-type") == SCHEDULED_DETAIL_TYPE and event.get("source") == "aws.events"
+    source: Literal["aws.events"]
+    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
 
 
 def parse_s3_event(event: dict[str, Any]) -> S3Event:
@@ -88,3 +90,7 @@ def parse_s3_event(event: dict[str, Any]) -> S3Event:
 
 def parse_transform_event(event: dict[str, Any]) -> TransformJobStateChange:
     return TransformJobStateChange.model_validate(event)
+
+
+def parse_scheduled_event(event: dict[str, Any]) -> ScheduledEvent:
+    return ScheduledEvent.model_validate(event)

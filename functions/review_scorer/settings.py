@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from review_scorer.csv_input import Limits
 from review_scorer.errors import ConfigurationError
+from review_scorer.transform.jobs import JOB_PREFIX_MAX, JOB_PREFIX_PATTERN
+from review_scorer.upload.csv_reader import Limits
 
 MIB = 1024 * 1024
 
@@ -25,8 +26,9 @@ class Settings(BaseModel):
     bucket_name: str = Field(min_length=3)
     topic_arn: str = Field(min_length=1)
     model_name: str = Field(default="", description="SageMaker model for transform jobs")
-    # lower case: SageMaker writes ARNs in lower case and IAM compares them case-sensitively
-    job_name_prefix: str = Field(default="rs", pattern=r"^[a-z0-9](-*[a-z0-9]){0,29}$")
+    job_name_prefix: str = Field(
+        default="rs", max_length=JOB_PREFIX_MAX, pattern=JOB_PREFIX_PATTERN
+    )
     instance_type: str = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)
     review_column: str = Field(default="review_body", min_length=1)

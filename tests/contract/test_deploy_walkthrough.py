@@ -30,7 +30,7 @@ import pytest
 from botocore import xform_name
 from cfn import REPO
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 
 pytestmark = pytest.mark.slow
 
@@ -397,9 +397,11 @@ def test_files_the_walkthrough_uploads_and_reads_are_where_the_functions_work(
         else:
             reads.append(source.split("/", 3)[3])
     # the upload triggers StartScoring, and what is read is what PublishResults writes for it
-    assert uploads and all(layout.is_upload(key) for key in uploads)
-    names = {layout.upload_name(key) for key in uploads}
-    expected = {layout.labeled_key(n) for n in names} | {layout.summary_key(n) for n in names}
+    assert uploads and all(bucket_keys.is_upload(key) for key in uploads)
+    names = {bucket_keys.upload_name(key) for key in uploads}
+    expected = {bucket_keys.labeled_key(n) for n in names} | {
+        bucket_keys.summary_key(n) for n in names
+    }
     assert reads and set(reads) <= expected
 
 
@@ -421,7 +423,7 @@ def test_names_the_walkthrough_searches_for_are_the_stacks(template: dict[str, A
 
 
 def test_teardown_script_empties_and_deletes_versioned_buckets() -> None:
-    from review_scorer.local.stack import start_moto
+    from review_scorer_local.stack import start_moto
 
     (block,) = [b for b in _tagged("aws") if "object_versions.delete()" in b.body]
     script = block.body[block.body.index(".venv/bin/python") :]

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.events import (
     ScheduledEvent,
     is_scheduled_event,
     parse_s3_event,
     parse_transform_event,
 )
+from review_scorer.transform import jobs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ALL_EVENTS = sorted(EVENTS.glob("*.json"))
@@ -37,7 +38,7 @@ def test_every_sample_event_parses_with_the_handler_models(path: Path) -> None:
         assert ScheduledEvent.model_validate(event).source == "aws.events"
     else:
         detail = parse_transform_event(event).detail
-        assert detail.transform_job_status in layout.TERMINAL_JOB_STATES
+        assert detail.transform_job_status in jobs.TERMINAL_JOB_STATES
 
 
 def test_s3_sample_key_is_url_encoded_and_decodes_to_an_upload() -> None:
@@ -45,13 +46,13 @@ def test_s3_sample_key_is_url_encoded_and_decodes_to_an_upload() -> None:
     obj = event.records[0].s3.object
     assert "+" in obj.key
     assert obj.decoded_key == "incoming/customer reviews 2026-11.csv"
-    assert layout.is_upload(obj.decoded_key)
+    assert bucket_keys.is_upload(obj.decoded_key)
 
 
 @pytest.mark.parametrize("name", ["transform_job_completed.json", "transform_job_failed.json"])
 def test_transform_samples_match_the_rule_of_the_stack(name: str) -> None:
     event = json.loads((EVENTS / name).read_text())
-    pattern = layout.transform_event_pattern("rs")
+    pattern = jobs.transform_event_pattern("rs")
     assert event["source"] in pattern["source"]  # type: ignore[operator]
     assert event["detail-type"] in pattern["detail-type"]  # type: ignore[operator]
     assert event["detail"]["TransformJobName"].startswith("rs-")

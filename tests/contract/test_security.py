@@ -20,18 +20,22 @@ import iam
 import pytest
 from cfn import FUNCTIONS_DIR, REPO
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.settings import Settings
-from review_scorer.transform_request import transform_request
+from review_scorer.transform import jobs
+from review_scorer.transform.request import transform_request
 
 START = "StartScoringFunction"
 PUBLISH = "PublishResultsFunction"
+SWEEP = "SweepFunction"
+FUNCTIONS = (START, PUBLISH, SWEEP)
 ACCOUNT = cfn.PSEUDO_PARAMETERS["AWS::AccountId"]
 EXISTING_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 EXISTING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/team-sagemaker-execution"
 DEAD_LETTER_QUEUES = {
     START: "StartScoringFailureQueue",
     PUBLISH: "PublishResultsFailureQueue",
+    SWEEP: "SweepFailureQueue",
     "events": "EventDeliveryFailureQueue",
 }
 MODEL = "reviews-sentiment-v3"
@@ -183,11 +187,11 @@ def test_scoring_bucket_logs_access_to_the_log_bucket_which_accepts_only_those_l
 def test_working_files_expire_after_the_sweep_stops_looking_and_user_files_never(
     template: dict[str, Any], resources: dict[str, Any]
 ) -> None:
-    from review_scorer.services.publish_results import SWEEP_LOOKBACK
+    from review_scorer.logic.sweep import SWEEP_LOOKBACK
 
     rules = resources["ScoringBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     expiring = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r}
-    assert set(expiring) == {layout.STAGING_PREFIX, layout.PREDICTIONS_PREFIX}
+    assert set(expiring) == {bucket_keys.STAGING_PREFIX, bucket_keys.PREDICTIONS_PREFIX}
     assert all(days == "30" for days in expiring.values())
     # The "already announced" marker lives in staging/: it must outlive the sweep's look-back,
     # or the sweep would announce an old job a second time.
@@ -314,7 +318,7 @@ def test_only_the_functions_publish_outcomes_and_only_cloudwatch_publishes_alarm
     }
     for role, statements in roles.items():
         publishes = iam.allows(statements, "sns:Publish", "<NotificationTopic>")
-        assert publishes == (role in (f"{START}Role", f"{PUBLISH}Role")), role
+        assert publishes == (role in [f"{f}Role" for f in FUNCTIONS]), role
         assert not iam.allows(statements, "sns:Publish", "<AlarmTopic>"), role
         assert not iam.allows(statements, "sns:Publish", "arn:aws:sns:us-east-1:1:other"), role
     statements = _policies_of(resources, "AWS::SNS::TopicPolicy", "Topics", "<AlarmTopic>")
@@ -364,7 +368,7 @@ def test_event_delivery_queue_accepts_only_this_stacks_rules(
 # --- functions ----------------------------------------------------------------------------------
 
 
-def test_both_functions_send_events_that_fail_every_retry_to_their_own_encrypted_queue(
+def test_every_function_sends_events_that_fail_every_retry_to_its_own_encrypted_queue(
     transformed: dict[str, Any], defaults: dict[str, Any]
 ) -> None:
     configs = {
@@ -372,7 +376,7 @@ def test_both_functions_send_events_that_fail_every_retry_to_their_own_encrypted
         for r in transformed["Resources"].values()
         if r["Type"] == "AWS::Lambda::EventInvokeConfig"
     }
-    assert set(configs) == {START, PUBLISH}
+    assert set(configs) == set(FUNCTIONS)
     for function, config in configs.items():
         queue = DEAD_LETTER_QUEUES[function]
         destination = config["DestinationConfig"]["OnFailure"]["Destination"]
@@ -412,12 +416,15 @@ def test_reserved_concurrency_follows_its_parameter(
         "PublishResultsReservedConcurrency": value,
     }
     values = cfn.stack(template, overrides)
-    for name, function in cfn.functions(template).items():
-        reserved = cfn.resolve(function.get("ReservedConcurrentExecutions"), values)
+    functions = cfn.functions(template)
+    for name in (START, PUBLISH):
+        reserved = cfn.resolve(functions[name].get("ReservedConcurrentExecutions"), values)
         assert reserved == expected, name
+    # one sweep every 15 minutes needs no reservation
+    assert "ReservedConcurrentExecutions" not in functions[SWEEP]
 
 
-def test_both_functions_trace_and_stop_recursive_loops(
+def test_every_function_traces_and_stops_recursive_loops(
     functions: dict[str, dict[str, Any]],
 ) -> None:
     for name, function in functions.items():
@@ -428,7 +435,7 @@ def test_both_functions_trace_and_stop_recursive_loops(
 def test_functions_use_the_data_key_only_through_s3_sns_and_sqs(
     transformed: dict[str, Any], defaults: dict[str, Any]
 ) -> None:
-    for function in (START, PUBLISH):
+    for function in FUNCTIONS:
         statements = cfn.resolve(iam.role_statements(transformed, f"{function}Role"), defaults)
         for service in ("s3", "sns", "sqs"):
             via = {"kms:ViaService": f"{service}.us-east-1.amazonaws.com"}
@@ -456,7 +463,7 @@ def test_no_role_may_pass_a_role_or_touch_iam(
     transformed: dict[str, Any], defaults: dict[str, Any]
 ) -> None:
     roles = [n for n, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
-    assert sorted(roles) == sorted([f"{START}Role", f"{PUBLISH}Role", "ModelExecutionRole"])
+    assert sorted(roles) == sorted([*(f"{f}Role" for f in FUNCTIONS), "ModelExecutionRole"])
     for role in roles:
         properties = transformed["Resources"][role]["Properties"]
         # SAM's two managed policies: logs and X-Ray traces, nothing of IAM
@@ -490,32 +497,32 @@ def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_pr
         for statement in policy["PolicyDocument"]["Statement"]
     ]
     bucket = "arn:aws:s3:::review-scorer-123456789012-us-east-1"
-    own = layout.job_name("rs", "b", UPLOAD, "v1")
-    other = layout.job_name("rs2", "b", UPLOAD, "v1")
+    own = jobs.job_name("rs", "b", UPLOAD, "v1")
+    other = jobs.job_name("rs2", "b", UPLOAD, "v1")
     reads = {
         f"models/{MODEL}/model.tar.gz": True,
         "training/job-1/train/train.txt": True,
-        layout.shard_key(own, 0): True,
-        layout.shard_key(other, 0): False,
-        layout.manifest_key(own): False,
+        bucket_keys.shard_key(own, 0): True,
+        bucket_keys.shard_key(other, 0): False,
+        bucket_keys.manifest_key(own): False,
         UPLOAD: False,
-        layout.labeled_key("shop/reviews"): False,
-        layout.quarantine_error_key("shop/reviews"): False,
+        bucket_keys.labeled_key("shop/reviews"): False,
+        bucket_keys.quarantine_error_key("shop/reviews"): False,
     }
     for key, allowed in reads.items():
         assert iam.allows(statements, "s3:GetObject", f"{bucket}/{key}") == allowed, key
     writes = {
-        layout.prediction_key(own, layout.shard_key(own, 0)): True,
+        bucket_keys.prediction_key(own, bucket_keys.shard_key(own, 0)): True,
         "training/job-1/output/model.tar.gz": True,
-        layout.prediction_key(other, layout.shard_key(other, 0)): False,
-        layout.shard_key(own, 0): False,
+        bucket_keys.prediction_key(other, bucket_keys.shard_key(other, 0)): False,
+        bucket_keys.shard_key(own, 0): False,
         f"models/{MODEL}/model.tar.gz": False,
         UPLOAD: False,
-        layout.labeled_key("shop/reviews"): False,
+        bucket_keys.labeled_key("shop/reviews"): False,
     }
     for key, allowed in writes.items():
         assert iam.allows(statements, "s3:PutObject", f"{bucket}/{key}") == allowed, key
-    listing = {"s3:prefix": layout.shard_input_prefix(own)}
+    listing = {"s3:prefix": bucket_keys.shard_input_prefix(own)}
     assert iam.allows(statements, "s3:ListBucket", bucket, listing)
     assert not iam.allows(statements, "s3:ListBucket", bucket, {"s3:prefix": "incoming/"})
     for action in ("s3:DeleteObject", "s3:PutBucketPolicy", "sagemaker:CreateTransformJob"):
@@ -559,7 +566,7 @@ def test_start_scoring_may_create_exactly_the_transform_job_the_code_requests(
     values = cfn.stack(template, {"ModelName": MODEL, "EncryptTransformVolume": encrypt_volume})
     statements, settings = _start_scoring(template, values)
     # When the code builds its CreateTransformJob request
-    job = layout.job_name(settings.job_name_prefix, settings.bucket_name, UPLOAD, "v1")
+    job = jobs.job_name(settings.job_name_prefix, settings.bucket_name, UPLOAD, "v1")
     request = transform_request(job, settings.bucket_name, 3, settings)
     # Then it encrypts the output (and the volume, unless switched off) with the stack's key
     assert request["TransformOutput"].get("KmsKeyId") == "<DataKey.Arn>", (
@@ -643,6 +650,7 @@ def test_alarms_fire_on_failed_files_sweep_errors_function_errors_and_dead_lette
         ("ReviewScorer", "SweepErrors", "review-scorer"): "Sum",
         ("AWS/Lambda", "Errors", f"<{START}>"): "Sum",
         ("AWS/Lambda", "Errors", f"<{PUBLISH}>"): "Sum",
+        ("AWS/Lambda", "Errors", f"<{SWEEP}>"): "Sum",
     }
     for queue in DEAD_LETTER_QUEUES.values():
         key = ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"<{queue}.QueueName>")
@@ -714,3 +722,13 @@ def _emitted_metrics(env: dict[str, Any], names: list[str]) -> list[tuple[str, s
                 if metric["Name"] in names:
                     found.append((directive["Namespace"], metric["Name"], document["service"]))
     return found
+
+
+def test_alarm_names_are_unique_within_the_stack(resources: dict[str, Any]) -> None:
+    # Two alarms with one AlarmName would make CloudFormation fail the deployment.
+    names = [
+        r["Properties"]["AlarmName"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    assert len(names) == len(set(names)), sorted(names)

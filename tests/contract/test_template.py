@@ -19,71 +19,77 @@ import iam
 import pytest
 from cfn import FUNCTIONS_DIR, REPO
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.settings import Settings
+from review_scorer.transform import jobs
 
 START = "StartScoringFunction"
 PUBLISH = "PublishResultsFunction"
+SWEEP = "SweepFunction"
 
 # Sample names, computed the way the functions compute them.
-JOB = layout.job_name("rs", "bucket", "incoming/shop/reviews.csv", "3HL4kqtJlcpXroDTDmJ")
-NAME = layout.upload_name("incoming/shop/reviews.csv")
+JOB = jobs.job_name("rs", "bucket", "incoming/shop/reviews.csv", "3HL4kqtJlcpXroDTDmJ")
+NAME = bucket_keys.upload_name("incoming/shop/reviews.csv")
 UPLOAD = "incoming/shop/reviews.csv"
-SHARD = layout.shard_key(JOB, 0)
+SHARD = bucket_keys.shard_key(JOB, 0)
 
-# What each function does in the bucket (mirrors review_scorer/services). A change there that
+# What each function does in the bucket (mirrors review_scorer/logic; the sweep finishes a job
+# exactly as PublishResults does). A change there that
 # needs a new permission should fail here first, not in the deployed stack.
 READS = {
     START: [
         ("s3:GetObject", UPLOAD),
         ("s3:GetObjectVersion", UPLOAD),  # reads and quarantines one exact version
-        ("s3:GetObject", layout.notified_key(JOB)),
+        ("s3:GetObject", bucket_keys.notified_key(JOB)),
     ],
     PUBLISH: [
         ("s3:GetObject", UPLOAD),
         ("s3:GetObjectVersion", UPLOAD),
-        ("s3:GetObject", layout.manifest_key(JOB)),
-        ("s3:GetObject", layout.prediction_key(JOB, SHARD)),
-        ("s3:GetObject", layout.notified_key(JOB)),
-        ("s3:GetObject", layout.staged_rejects_key(JOB)),  # copied to results/
+        ("s3:GetObject", bucket_keys.manifest_key(JOB)),
+        ("s3:GetObject", bucket_keys.prediction_key(JOB, SHARD)),
+        ("s3:GetObject", bucket_keys.notified_key(JOB)),
+        ("s3:GetObject", bucket_keys.staged_rejects_key(JOB)),  # copied to results/
     ],
 }
 # Keys probed with HeadObject that may be missing: only s3:ListBucket turns a 403 into the 404
 # the code expects (S3 evaluates it with the key as s3:prefix).
 PROBES = {
-    START: [layout.notified_key(JOB)],
-    PUBLISH: [layout.notified_key(JOB), layout.prediction_key(JOB, SHARD)],
+    START: [bucket_keys.notified_key(JOB)],
+    PUBLISH: [bucket_keys.notified_key(JOB), bucket_keys.prediction_key(JOB, SHARD)],
 }
 WRITES = {
     START: [
         SHARD,
-        layout.manifest_key(JOB),
-        layout.staged_rejects_key(JOB),
-        layout.quarantine_key(NAME, UPLOAD),
-        layout.quarantine_error_key(NAME),
+        bucket_keys.manifest_key(JOB),
+        bucket_keys.staged_rejects_key(JOB),
+        bucket_keys.quarantine_key(NAME, UPLOAD),
+        bucket_keys.quarantine_error_key(NAME),
         # a file with no review to score finishes at once, without a job
-        layout.labeled_key(NAME),
-        layout.summary_key(NAME),
-        layout.notified_key(JOB),
+        bucket_keys.labeled_key(NAME),
+        bucket_keys.summary_key(NAME),
+        bucket_keys.notified_key(JOB),
     ],
     PUBLISH: [
-        layout.labeled_key(NAME),
-        layout.rejects_key(NAME),
-        layout.summary_key(NAME),
-        layout.notified_key(JOB),
+        bucket_keys.labeled_key(NAME),
+        bucket_keys.rejects_key(NAME),
+        bucket_keys.summary_key(NAME),
+        bucket_keys.notified_key(JOB),
     ],
 }
+READS[SWEEP], PROBES[SWEEP], WRITES[SWEEP] = READS[PUBLISH], PROBES[PUBLISH], WRITES[PUBLISH]
 OWN_PREFIXES = {
-    START: (layout.STAGING_PREFIX, layout.QUARANTINE_PREFIX, layout.RESULTS_PREFIX),
-    PUBLISH: (layout.RESULTS_PREFIX, layout.STAGING_PREFIX),
+    START: (bucket_keys.STAGING_PREFIX, bucket_keys.QUARANTINE_PREFIX, bucket_keys.RESULTS_PREFIX),
+    PUBLISH: (bucket_keys.RESULTS_PREFIX, bucket_keys.STAGING_PREFIX),
+    SWEEP: (bucket_keys.RESULTS_PREFIX, bucket_keys.STAGING_PREFIX),
 }
 SAGEMAKER_ACTIONS = {
     START: ["sagemaker:DescribeTransformJob", "sagemaker:AddTags"],
     PUBLISH: ["sagemaker:DescribeTransformJob"],
+    SWEEP: ["sagemaker:DescribeTransformJob"],
 }
 # The one action granted on "*": it supports no resource-level permission (Service Authorization
 # Reference), and the sweep needs it.
-UNSCOPABLE = {PUBLISH: {"sagemaker:ListTransformJobs"}}
+UNSCOPABLE = {SWEEP: {"sagemaker:ListTransformJobs"}}
 WRITE_ACTION = re.compile(r"^s3:(Put|Delete|Abort|Restore|Replicate|Create)")
 
 
@@ -193,7 +199,7 @@ def test_functions_are_built_by_the_makefile_for_their_runtime_and_architecture(
         assert platform.group(1).endswith(arch[architecture]), name
 
 
-# --- trigger and rule: no loops, no drift from layout.py -------------------------------------
+# --- trigger and rule: no loops, no drift from bucket_keys.py -------------------------------------
 
 
 def test_upload_trigger_fires_only_for_csv_files_under_incoming(
@@ -205,8 +211,8 @@ def test_upload_trigger_fires_only_for_csv_files_under_incoming(
     for _, trigger in triggers:
         assert trigger["Bucket"] == {"Ref": "ScoringBucket"}
         assert cfn.as_list(trigger["Events"]) == ["s3:ObjectCreated:*"]
-    assert sorted(_rules(t)["suffix"] for _, t in triggers) == sorted(layout.UPLOAD_SUFFIXES)
-    assert {_rules(t)["prefix"] for _, t in triggers} == {layout.INCOMING_PREFIX}
+    assert sorted(_rules(t)["suffix"] for _, t in triggers) == sorted(bucket_keys.UPLOAD_SUFFIXES)
+    assert {_rules(t)["prefix"] for _, t in triggers} == {bucket_keys.INCOMING_PREFIX}
     assert all(set(_rules(t)) == {"prefix", "suffix"} for _, t in triggers)
 
 
@@ -217,7 +223,7 @@ def test_nothing_the_app_writes_can_match_the_upload_trigger(
     for _, trigger in _s3_triggers(functions):
         rules = _rules(trigger)
         # Then no key under a written prefix can also lie under the trigger's prefix
-        for written in layout.WRITTEN_PREFIXES:
+        for written in bucket_keys.WRITTEN_PREFIXES:
             assert not written.startswith(rules["prefix"]), written
             assert not rules["prefix"].startswith(written), written
         for keys in WRITES.values():
@@ -236,23 +242,24 @@ def test_transform_rule_pattern_equals_layout_pattern(
         if event["Type"] == "EventBridgeRule"
     ]
     assert len(rules) == 1
-    expected = layout.transform_event_pattern(values["JobNamePrefix"])
+    expected = jobs.transform_event_pattern(values["JobNamePrefix"])
     assert cfn.resolve(rules[0]["Pattern"], values) == expected
 
 
-def test_sweep_invokes_publish_results_on_the_standard_scheduled_event(
+def test_sweep_function_alone_runs_on_the_standard_scheduled_event(
     template: dict[str, Any], functions: dict[str, dict[str, Any]], transformed: dict[str, Any]
 ) -> None:
-    # Given the PublishResults function's schedule event
+    # Given the functions' schedule events
     schedules = {
         name: event["Properties"]
         for name, function in functions.items()
         for event in function.get("Events", {}).values()
         if event["Type"] == "Schedule"
     }
-    # Then it is the same function (same handler), every SweepSchedule, default 15 minutes
-    assert list(schedules) == [PUBLISH]
-    assert schedules[PUBLISH]["Schedule"] == {"Ref": "SweepSchedule"}
+    # Then only the Sweep function has one (one handler per trigger), every SweepSchedule,
+    # default 15 minutes
+    assert list(schedules) == [SWEEP]
+    assert schedules[SWEEP]["Schedule"] == {"Ref": "SweepSchedule"}
     assert template["Parameters"]["SweepSchedule"]["Default"] == "rate(15 minutes)"
     # and the rule sends EventBridge's own "Scheduled Event" (no Input, InputPath or transformer)
     (rule,) = [
@@ -262,7 +269,7 @@ def test_sweep_invokes_publish_results_on_the_standard_scheduled_event(
         and "ScheduleExpression" in resource["Properties"]
     ]
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [PUBLISH, "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": [SWEEP, "Arn"]}
     assert not {"Input", "InputPath", "InputTransformer"} & set(target)
     sample = json.loads((REPO / "events" / "scheduled_sweep.json").read_text(encoding="utf-8"))
     assert (sample["source"], sample["detail-type"]) == ("aws.events", "Scheduled Event")
@@ -271,7 +278,7 @@ def test_sweep_invokes_publish_results_on_the_standard_scheduled_event(
 # --- configuration: Settings and template cannot drift ------------------------------------------
 
 
-def test_every_setting_is_set_for_both_functions(
+def test_every_setting_is_set_for_every_function(
     functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
 ) -> None:
     expected = {field.upper() for field in Settings.model_fields}
@@ -280,7 +287,7 @@ def test_every_setting_is_set_for_both_functions(
         "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
-    assert set(functions) == {START, PUBLISH}
+    assert set(functions) == {START, PUBLISH, SWEEP}
     for name, function in functions.items():
         variables = cfn.resolve(function["Environment"]["Variables"], defaults)
         assert expected <= set(variables), f"{name} misses {expected - set(variables)}"
@@ -419,8 +426,8 @@ def test_transform_job_actions_are_scoped_to_this_stacks_job_prefix(
 ) -> None:
     # With a non-default prefix, to prove the ARN follows the parameter
     values = cfn.stack(template, {"JobNamePrefix": "rs-prod"})
-    own_job = layout.job_name("rs-prod", "b", UPLOAD, "v1")
-    other_job = layout.job_name("other", "b", UPLOAD, "v1")
+    own_job = jobs.job_name("rs-prod", "b", UPLOAD, "v1")
+    other_job = jobs.job_name("other", "b", UPLOAD, "v1")
     arn = "arn:aws:sagemaker:us-east-1:123456789012:transform-job/{}"
     tags = {"aws:TagKeys": ["app"]}
     for name, function in functions.items():
@@ -443,7 +450,7 @@ def test_each_function_writes_only_under_its_own_prefixes(
                 assert resource.startswith(objects), f"{name}: {resource}"
                 key_pattern = resource[len(objects) :]
                 assert key_pattern.startswith(OWN_PREFIXES[name]), f"{name}: {resource}"
-                assert not key_pattern.startswith(layout.INCOMING_PREFIX)
+                assert not key_pattern.startswith(bucket_keys.INCOMING_PREFIX)
 
 
 def test_each_function_may_read_probe_and_write_the_keys_it_uses(
@@ -470,9 +477,14 @@ def test_publish_results_lists_only_predictions_and_staging(
     bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
     statements = _statements(functions[PUBLISH], defaults)
     assert _allows(
-        statements, "s3:ListBucket", bucket_arn, s3_prefix=layout.predictions_prefix(JOB)
+        statements, "s3:ListBucket", bucket_arn, s3_prefix=bucket_keys.predictions_prefix(JOB)
     )
-    for prefix in ("", layout.INCOMING_PREFIX, layout.RESULTS_PREFIX, layout.QUARANTINE_PREFIX):
+    for prefix in (
+        "",
+        bucket_keys.INCOMING_PREFIX,
+        bucket_keys.RESULTS_PREFIX,
+        bucket_keys.QUARANTINE_PREFIX,
+    ):
         assert not _allows(statements, "s3:ListBucket", bucket_arn, s3_prefix=prefix), prefix
 
 
@@ -482,7 +494,7 @@ def test_only_the_sweep_may_list_transform_jobs(
     for name, function in functions.items():
         statements = _statements(function, defaults)
         allowed = iam.allows(statements, "sagemaker:ListTransformJobs", "*")
-        assert allowed == (name == PUBLISH), name
+        assert allowed == (name == SWEEP), name
 
 
 # --- operations ---------------------------------------------------------------------------------
@@ -507,13 +519,13 @@ def test_outputs_name_the_bucket_prefixes_topics_role_and_queues(
 ) -> None:
     outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
     assert outputs["UploadPrefix"] == {
-        "Fn::Sub": f"s3://${{ScoringBucket}}/{layout.INCOMING_PREFIX}"
+        "Fn::Sub": f"s3://${{ScoringBucket}}/{bucket_keys.INCOMING_PREFIX}"
     }
     assert outputs["ResultsPrefix"] == {
-        "Fn::Sub": f"s3://${{ScoringBucket}}/{layout.RESULTS_PREFIX}"
+        "Fn::Sub": f"s3://${{ScoringBucket}}/{bucket_keys.RESULTS_PREFIX}"
     }
     assert outputs["QuarantinePrefix"] == {
-        "Fn::Sub": f"s3://${{ScoringBucket}}/{layout.QUARANTINE_PREFIX}"
+        "Fn::Sub": f"s3://${{ScoringBucket}}/{bucket_keys.QUARANTINE_PREFIX}"
     }
     assert outputs["BucketName"] == {"Ref": "ScoringBucket"}
     assert outputs["TopicArn"] == {"Ref": "NotificationTopic"}

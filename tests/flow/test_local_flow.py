@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from review_scorer.join import neutralise
-from review_scorer.local.flow import LocalFlow
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.local.stack import StackConfig
+from review_scorer.model.scorer import FastTextScorer
+from review_scorer.results.join import neutralise
 from review_scorer.tokenizer import tokenize
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.stack import StackConfig
 from tests.conftest import read_csv, write_csv
 
 SAMPLE = Path(__file__).resolve().parents[2] / "functions/review_scorer/local/samples/reviews.csv"

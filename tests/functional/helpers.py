@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from review_scorer.handlers import publish_results, start_scoring
-from review_scorer.local.lambda_runtime import LocalContext
-from review_scorer.local.stack import LocalStack
+from review_scorer_local.lambda_invoke import LocalContext
+from review_scorer_local.stack import LocalModeStack
 from tests.conftest import load_event
 
 
 def upload_for_event(
-    stack: LocalStack, body: bytes, event_file: str = "s3_object_created.json"
+    stack: LocalModeStack, body: bytes, event_file: str = "s3_object_created.json"
 ) -> dict[str, Any]:
     """Upload ``body`` at the event's key and return the event describing that upload."""
     event = copy.deepcopy(load_event(event_file))
@@ -27,20 +27,20 @@ def upload_for_event(
     return event
 
 
-def run_start_scoring(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
+def run_start_scoring(stack: LocalModeStack, event: dict[str, Any]) -> dict[str, Any]:
     os.environ.update(stack.function_environment())
     return start_scoring.lambda_handler(event, LocalContext("StartScoringFunction"))  # type: ignore[no-any-return]
 
 
-def run_publish_results(stack: LocalStack, job: str, event_file: str) -> dict[str, Any]:
+def run_publish_results(stack: LocalModeStack, job: str, event_file: str) -> dict[str, Any]:
     event = copy.deepcopy(load_event(event_file))
     event["detail"]["TransformJobName"] = job
     os.environ.update(stack.function_environment())
     return publish_results.lambda_handler(event, LocalContext("PublishResultsFunction"))  # type: ignore[no-any-return]
 
 
-def sns_messages(stack: LocalStack) -> list[dict[str, Any]]:
-    from review_scorer.local.flow import LocalFlow
+def sns_messages(stack: LocalModeStack) -> list[dict[str, Any]]:
+    from review_scorer_local.flow import LocalFlow
 
     return [
         {"subject": n.subject, "attributes": n.attributes, **n.body}
@@ -48,12 +48,12 @@ def sns_messages(stack: LocalStack) -> list[dict[str, Any]]:
     ]
 
 
-def keys(stack: LocalStack, prefix: str) -> list[str]:
+def keys(stack: LocalModeStack, prefix: str) -> list[str]:
     listed = stack.client("s3").list_objects_v2(Bucket=stack.config.bucket, Prefix=prefix)
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
-def read_object(stack: LocalStack, key: str) -> bytes:
+def read_object(stack: LocalModeStack, key: str) -> bytes:
     return stack.client("s3").get_object(Bucket=stack.config.bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from review_scorer.local.flow import LocalFlow
-from review_scorer.local.stack import LocalStack
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.stack import LocalModeStack
 from tests.functional.helpers import (
     keys,
     read_object,
@@ -30,7 +30,7 @@ LABELED = "results/customer reviews 2026-11.labeled.csv"
 
 
 @pytest.fixture
-def started_job(stack: LocalStack) -> Iterator[str]:
+def started_job(stack: LocalModeStack) -> Iterator[str]:
     """A job started by StartScoring for CSV and run by the local SageMaker."""
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
@@ -39,12 +39,12 @@ def started_job(stack: LocalStack) -> Iterator[str]:
     yield name
 
 
-def labeled_rows(stack: LocalStack) -> list[dict[str, str]]:
+def labeled_rows(stack: LocalModeStack) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(read_object(stack, LABELED).decode())))
 
 
 def test_completed_job_writes_the_labeled_csv_and_one_message(
-    stack: LocalStack, started_job: str
+    stack: LocalModeStack, started_job: str
 ) -> None:
     result = run_publish_results(stack, started_job, "transform_job_completed.json")
     assert result == {"job": started_job, "status": "SUCCEEDED"}
@@ -68,20 +68,20 @@ def test_completed_job_writes_the_labeled_csv_and_one_message(
 
 
 def _without_subject(message: dict[str, Any]) -> str:
-    from review_scorer.summary import Summary
+    from review_scorer.outcome.summary import Summary
 
     fields = {k: v for k, v in message.items() if k not in ("subject", "attributes")}
     return Summary.model_validate(fields).to_json()
 
 
-def test_duplicate_completion_event_publishes_once(stack: LocalStack, started_job: str) -> None:
+def test_duplicate_completion_event_publishes_once(stack: LocalModeStack, started_job: str) -> None:
     run_publish_results(stack, started_job, "transform_job_completed.json")
     again = run_publish_results(stack, started_job, "transform_job_completed.json")
     assert again == {"job": started_job, "status": None}
     assert len(sns_messages(stack)) == 1
 
 
-def test_describe_is_the_truth_not_the_event(stack: LocalStack) -> None:
+def test_describe_is_the_truth_not_the_event(stack: LocalModeStack) -> None:
     # Given a job that is still running, and an event that claims it completed
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
@@ -94,7 +94,7 @@ def test_describe_is_the_truth_not_the_event(stack: LocalStack) -> None:
     assert sns_messages(stack) == []
 
 
-def test_failed_job_publishes_failed_with_the_reason(stack: LocalStack) -> None:
+def test_failed_job_publishes_failed_with_the_reason(stack: LocalModeStack) -> None:
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
     (name,) = stack.sagemaker.jobs
@@ -114,7 +114,7 @@ def test_failed_job_publishes_failed_with_the_reason(stack: LocalStack) -> None:
     assert keys(stack, "incoming/") == ["incoming/customer reviews 2026-11.csv"]
 
 
-def test_stopped_job_publishes_failed(stack: LocalStack) -> None:
+def test_stopped_job_publishes_failed(stack: LocalModeStack) -> None:
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
     (name,) = stack.sagemaker.jobs
@@ -125,7 +125,7 @@ def test_stopped_job_publishes_failed(stack: LocalStack) -> None:
 
 
 def test_output_with_a_missing_line_fails_and_writes_no_labeled_file(
-    stack: LocalStack, started_job: str
+    stack: LocalModeStack, started_job: str
 ) -> None:
     # Given an output file with one prediction fewer than the rows sent
     s3 = stack.client("s3")
@@ -140,7 +140,7 @@ def test_output_with_a_missing_line_fails_and_writes_no_labeled_file(
     assert LABELED not in keys(stack, "results/")
 
 
-def test_missing_output_fails_with_missing_output(stack: LocalStack, started_job: str) -> None:
+def test_missing_output_fails_with_missing_output(stack: LocalModeStack, started_job: str) -> None:
     stack.client("s3").delete_object(
         Bucket=stack.config.bucket, Key=f"predictions/{started_job}/part-00000.jsonl.out"
     )
@@ -150,7 +150,7 @@ def test_missing_output_fails_with_missing_output(stack: LocalStack, started_job
     assert LABELED not in keys(stack, "results/")
 
 
-def test_unknown_job_is_ignored(stack: LocalStack) -> None:
+def test_unknown_job_is_ignored(stack: LocalModeStack) -> None:
     result = run_publish_results(
         stack, "rs-00000000000000000000000000000000", "transform_job_completed.json"
     )

@@ -17,13 +17,13 @@ import pytest
 
 from review_scorer.aws import clients
 from review_scorer.handlers import publish_results
-from review_scorer.local.flow import LocalFlow
-from review_scorer.local.lambda_runtime import LocalContext, invoke_async
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.local.stack import LocalStack, StackConfig
+from review_scorer.logic.publish_results import failure_reason
+from review_scorer.model.scorer import FastTextScorer
 from review_scorer.observability import logger
-from review_scorer.services.publish_results import failure_reason
 from review_scorer.tokenizer import tokenize
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.lambda_invoke import LocalContext, invoke_async
+from review_scorer_local.stack import LocalModeStack, StackConfig
 from tests.conftest import load_event, read_csv, write_csv
 from tests.functional.helpers import (
     keys,
@@ -42,7 +42,7 @@ CSV = (
 )
 
 
-def finished_job(stack: LocalStack, body: bytes = CSV) -> str:
+def finished_job(stack: LocalModeStack, body: bytes = CSV) -> str:
     """StartScoring staged ``body`` and the local SageMaker ran its job (no event delivered)."""
     run_start_scoring(stack, upload_for_event(stack, body))
     assert stack.sagemaker is not None
@@ -61,12 +61,14 @@ def completion_event(job: str, file: str = "transform_job_completed.json") -> di
     return event
 
 
-def deliver(stack: LocalStack, event: dict[str, Any]) -> Any:
+def deliver(stack: LocalModeStack, event: dict[str, Any]) -> Any:
     os.environ.update(stack.function_environment())
     return invoke_async(publish_results.lambda_handler, event, "PublishResultsFunction")
 
 
-def test_two_completion_events_at_once_give_one_result_and_one_message(stack: LocalStack) -> None:
+def test_two_completion_events_at_once_give_one_result_and_one_message(
+    stack: LocalModeStack,
+) -> None:
     job = finished_job(stack)
     os.environ.update(stack.function_environment())
     event = completion_event(job)
@@ -85,7 +87,7 @@ def test_two_completion_events_at_once_give_one_result_and_one_message(stack: Lo
     assert "results/customer reviews 2026-11.labeled.csv" in keys(stack, "results/")
 
 
-def test_late_event_with_another_status_changes_nothing(stack: LocalStack) -> None:
+def test_late_event_with_another_status_changes_nothing(stack: LocalModeStack) -> None:
     job = finished_job(stack)
     deliver(stack, completion_event(job))
     # a stale "Failed" event for the same job arrives later: DescribeTransformJob says Completed
@@ -95,7 +97,7 @@ def test_late_event_with_another_status_changes_nothing(stack: LocalStack) -> No
     assert message["status"] == "SUCCEEDED"
 
 
-def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalStack) -> None:
+def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalModeStack) -> None:
     # Given a finished job whose EventBridge event never arrived
     job = finished_job(stack)
     assert sns_messages(stack) == []
@@ -109,7 +111,7 @@ def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalSt
     assert message["status"] == "SUCCEEDED" and message["job"] == job
 
 
-def test_sweep_ignores_running_jobs_and_other_stacks_jobs(stack: LocalStack) -> None:
+def test_sweep_ignores_running_jobs_and_other_stacks_jobs(stack: LocalModeStack) -> None:
     run_start_scoring(stack, upload_for_event(stack, CSV))  # InProgress
     assert stack.sagemaker is not None
     stack.sagemaker.create_transform_job(
@@ -132,7 +134,7 @@ def fail_once(client: Any, operation: str) -> None:
     )
 
 
-def test_sns_publish_failing_once_is_retried_without_a_duplicate(stack: LocalStack) -> None:
+def test_sns_publish_failing_once_is_retried_without_a_duplicate(stack: LocalModeStack) -> None:
     job = finished_job(stack)
     fail_once(clients.sns(), "Publish")
     invocation = deliver(stack, completion_event(job))
@@ -140,7 +142,7 @@ def test_sns_publish_failing_once_is_retried_without_a_duplicate(stack: LocalSta
     assert len(sns_messages(stack)) == 1
 
 
-def test_result_write_failing_once_is_retried_without_a_duplicate(stack: LocalStack) -> None:
+def test_result_write_failing_once_is_retried_without_a_duplicate(stack: LocalModeStack) -> None:
     job = finished_job(stack)
     fail_once(clients.s3(), "PutObject")
     invocation = deliver(stack, completion_event(job))
@@ -148,7 +150,7 @@ def test_result_write_failing_once_is_retried_without_a_duplicate(stack: LocalSt
     assert len(sns_messages(stack)) == 1
 
 
-def test_claim_of_a_dead_invocation_is_taken_over_once_stale(stack: LocalStack) -> None:
+def test_claim_of_a_dead_invocation_is_taken_over_once_stale(stack: LocalModeStack) -> None:
     job = finished_job(stack)
     claim = {"state": "claimed", "owner": "dead-invocation", "at": time.time()}
     key = f"staging/{job}/notified.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from review_scorer.local.stack import LocalStack
 from review_scorer.tokenizer import tokenize
+from review_scorer_local.stack import LocalModeStack
 from tests.functional.helpers import (
     keys,
     read_object,
@@ -17,13 +17,15 @@ from tests.functional.helpers import (
 CSV = b'id,review_body,stars\n1,"I love it, really",5\n2,,3\n3,Poor quality and cheap.,1\n'
 
 
-def only_job(stack: LocalStack) -> dict:  # type: ignore[type-arg]
+def only_job(stack: LocalModeStack) -> dict:  # type: ignore[type-arg]
     assert stack.sagemaker is not None
     assert len(stack.sagemaker.jobs) == 1
     return next(iter(stack.sagemaker.jobs.values()))
 
 
-def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(stack: LocalStack) -> None:
+def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(
+    stack: LocalModeStack,
+) -> None:
     # Given the sample event for "incoming/customer+reviews+2026-11.csv" and that object in S3
     event = upload_for_event(stack, CSV)
     # When StartScoring runs
@@ -45,7 +47,7 @@ def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(stack: Loc
     assert sns_messages(stack) == []  # nothing to announce until the job ends
 
 
-def test_duplicate_s3_event_starts_one_job(stack: LocalStack) -> None:
+def test_duplicate_s3_event_starts_one_job(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, CSV)
     first = run_start_scoring(stack, event)
     second = run_start_scoring(stack, event)
@@ -54,14 +56,14 @@ def test_duplicate_s3_event_starts_one_job(stack: LocalStack) -> None:
     only_job(stack)
 
 
-def test_new_upload_to_the_same_key_starts_a_new_job(stack: LocalStack) -> None:
+def test_new_upload_to_the_same_key_starts_a_new_job(stack: LocalModeStack) -> None:
     run_start_scoring(stack, upload_for_event(stack, CSV))
     run_start_scoring(stack, upload_for_event(stack, CSV + b"4,Great fit,5\n"))
     assert stack.sagemaker is not None
     assert len(stack.sagemaker.jobs) == 2
 
 
-def test_missing_review_column_is_quarantined_and_announced(stack: LocalStack) -> None:
+def test_missing_review_column_is_quarantined_and_announced(stack: LocalModeStack) -> None:
     # Given a file without the review column
     event = upload_for_event(stack, b"id,text\n1,hello\n")
     # When StartScoring runs
@@ -84,14 +86,14 @@ def test_missing_review_column_is_quarantined_and_announced(stack: LocalStack) -
     assert error_json["error"] == message["error"]
 
 
-def test_refused_file_redelivered_is_announced_once(stack: LocalStack) -> None:
+def test_refused_file_redelivered_is_announced_once(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, b"id,text\n1,hello\n")
     run_start_scoring(stack, event)
     assert run_start_scoring(stack, event) == {"outcomes": ["duplicate"]}
     assert len(sns_messages(stack)) == 1
 
 
-def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalStack) -> None:
+def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, b"id,review_body\n1,\n2,   \n")
     assert run_start_scoring(stack, event) == {"outcomes": ["completed"]}
     (message,) = sns_messages(stack)
@@ -106,7 +108,7 @@ def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalStack)
     ]
 
 
-def test_console_folder_object_is_ignored(stack: LocalStack) -> None:
+def test_console_folder_object_is_ignored(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, b"")
     event["Records"][0]["s3"]["object"]["key"] = "incoming/new+folder/"
     assert run_start_scoring(stack, event) == {"outcomes": ["ignored"]}

@@ -17,7 +17,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from review_scorer.model_artifact import ModelMetadata, package, unpack
+from review_scorer.model.artifact import ModelMetadata, package, unpack
 from review_scorer.tokenizer import TOKENIZER_VERSION
 from review_scorer_training import blazingtext as bt
 from review_scorer_training.aws_requests import Aws

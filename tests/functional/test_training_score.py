@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from review_scorer.local.flow import LocalFlow
-from review_scorer.model_artifact import ModelMetadata, package, unpack
+from review_scorer.model.artifact import ModelMetadata, package, unpack
+from review_scorer_local.flow import LocalFlow
 from review_scorer_training.commands import register
 from review_scorer_training.fasttext_local import Hyperparameters, train_model
 from review_scorer_training.synthetic import corpus

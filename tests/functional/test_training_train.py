@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.model_artifact import MODEL_FILE, unpack
+from review_scorer.model.artifact import MODEL_FILE, unpack
+from review_scorer.model.scorer import FastTextScorer
 from review_scorer.tokenizer import TOKENIZER_VERSION
 from review_scorer_training.commands import register
 from review_scorer_training.synthetic import corpus

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from review_scorer.handlers import start_scoring
-from review_scorer.local.flow import LocalFlow
-from review_scorer.local.lambda_runtime import LocalContext, invoke_async
-from review_scorer.local.stack import LocalStack, StackConfig
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.lambda_invoke import LocalContext, invoke_async
+from review_scorer_local.stack import LocalModeStack, StackConfig
 from tests.conftest import read_csv, write_csv
 from tests.functional.helpers import (
     keys,
@@ -25,12 +25,12 @@ CSV = b"id,review_body\n1,I love it\n2,poor quality\n"
 FAST_RETRIES = StackConfig(job_retry_seconds=0.01)
 
 
-def jobs(stack: LocalStack) -> list[str]:
+def jobs(stack: LocalModeStack) -> list[str]:
     assert stack.sagemaker is not None
     return list(stack.sagemaker.jobs)
 
 
-def test_two_deliveries_at_once_start_one_job(stack: LocalStack) -> None:
+def test_two_deliveries_at_once_start_one_job(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, CSV)
     os.environ.update(stack.function_environment())
     results: list[object] = []
@@ -49,7 +49,7 @@ def test_two_deliveries_at_once_start_one_job(stack: LocalStack) -> None:
 
 
 @pytest.mark.parametrize("stack_config", [FAST_RETRIES])
-def test_throttling_is_retried_and_the_job_starts_once(stack: LocalStack) -> None:
+def test_throttling_is_retried_and_the_job_starts_once(stack: LocalModeStack) -> None:
     assert stack.sagemaker is not None
     stack.sagemaker.inject("CreateTransformJob", "ThrottlingException", "Rate exceeded", times=2)
     assert run_start_scoring(stack, upload_for_event(stack, CSV)) == {"outcomes": ["started"]}
@@ -58,7 +58,7 @@ def test_throttling_is_retried_and_the_job_starts_once(stack: LocalStack) -> Non
 
 
 @pytest.mark.parametrize("stack_config", [FAST_RETRIES])
-def test_capacity_error_that_persists_is_raised_for_lambda_to_retry(stack: LocalStack) -> None:
+def test_capacity_error_that_persists_is_raised_for_lambda_to_retry(stack: LocalModeStack) -> None:
     # Given SageMaker answers ResourceLimitExceeded to every attempt of the first invocation
     assert stack.sagemaker is not None
     stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", "too many jobs", 4)
@@ -85,7 +85,7 @@ def test_capacity_error_that_persists_is_raised_for_lambda_to_retry(stack: Local
     ],
 )
 def test_permanent_sagemaker_errors_end_in_one_failed_message(
-    stack: LocalStack, code: str, message: str, hint: str
+    stack: LocalModeStack, code: str, message: str, hint: str
 ) -> None:
     assert stack.sagemaker is not None
     stack.sagemaker.inject("CreateTransformJob", code, message)
@@ -102,7 +102,7 @@ def test_permanent_sagemaker_errors_end_in_one_failed_message(
 
 
 @pytest.mark.parametrize("stack_config", [StackConfig(max_upload_bytes=1_000_000)])
-def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalStack) -> None:
+def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalModeStack) -> None:
     # Given an event announcing a 5 GB object (the object itself is small: it is never read)
     event = upload_for_event(stack, CSV)
     event["Records"][0]["s3"]["object"]["size"] = 5 * 1024**3
@@ -113,7 +113,7 @@ def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalSt
     assert keys(stack, "staging/") == [k for k in keys(stack, "staging/") if "notified" in k]
 
 
-def test_file_that_would_outlast_the_lambda_is_refused_not_cut_off(stack: LocalStack) -> None:
+def test_file_that_would_outlast_the_lambda_is_refused_not_cut_off(stack: LocalModeStack) -> None:
     body = b"id,review_body\n" + b"".join(b"%d,great fit\n" % i for i in range(5000))
     event = upload_for_event(stack, body)
     os.environ.update(stack.function_environment())

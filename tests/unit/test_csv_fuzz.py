@@ -7,8 +7,8 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review_scorer.csv_input import Limits, read_table
 from review_scorer.errors import InputError
+from review_scorer.upload.csv_reader import Limits, read_table
 
 HEADER = b"id,review_body\n"
 

@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-from review_scorer.csv_input import Limits, Row, read_table
 from review_scorer.errors import (
     DuplicateColumnError,
     EmptyFileError,
@@ -17,6 +16,7 @@ from review_scorer.errors import (
     MalformedCsvError,
     MissingColumnError,
 )
+from review_scorer.upload.csv_reader import Limits, Row, read_table
 
 
 def read_rows(data: bytes, column: str = "review_body", limits: Limits | None = None) -> list[Row]:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from review_scorer.csv_input import Row
 from review_scorer.errors import InvalidPredictionError, PredictionCountMismatchError
-from review_scorer.join import JoinTally, labeled_rows, neutralise
-from review_scorer.predictions import Prediction, parse_prediction
-from review_scorer.row_marks import EMPTY, RowMarker
+from review_scorer.results.join import JoinTally, labeled_rows, neutralise
+from review_scorer.results.row_status import EMPTY, RowMarker
+from review_scorer.transform.predictions import Prediction, parse_prediction
+from review_scorer.upload.csv_reader import Row
 
 
 def rows(*reviews: str) -> Iterator[Row]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from review_scorer.local.scorer import BadRecordError, FastTextScorer
-from review_scorer.local.transform import TransformJobError, mini_batches, score_file
-from review_scorer.model_artifact import ModelCompatibilityError, ModelMetadata, package
+from review_scorer.model.artifact import ModelCompatibilityError, ModelMetadata, package
+from review_scorer.model.scorer import BadRecordError, FastTextScorer
+from review_scorer_local.transform_runner import TransformJobError, mini_batches, score_file
 
 
 def test_mini_batches_respect_the_payload_limit() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from review_scorer.errors import ConfigurationError
 from review_scorer.settings import load_settings
-from review_scorer.transform_request import transform_request
+from review_scorer.transform.request import transform_request
 
 ENV = {"BUCKET_NAME": "my-bucket", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t", "MODEL_NAME": "m"}
 

@@ -9,24 +9,22 @@ credentials. Keys live under ``training/`` and ``models/``: nothing matches the 
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from review_scorer.layout import s3_uri
+from review_scorer.bucket_keys import s3_uri
+from review_scorer.transform.jobs import is_sagemaker_name
 from review_scorer_training.errors import ImageLookupError
 from review_scorer_training.fasttext_local import Hyperparameters
 
 TRAINING_PREFIX = "training/"
-MODELS_PREFIX = "models/"
 CHANNELS = ("train", "validation")
 DEFAULT_INSTANCE_TYPE = "ml.c5.xlarge"
 # BlazingText's own defaults for early stopping: stop once validation accuracy has not improved
 # for `patience` epochs, but never before `min_epochs`.
 DEFAULT_PATIENCE = 4
 DEFAULT_MIN_EPOCHS = 5
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 def blazingtext_hyperparameters(
@@ -53,7 +51,7 @@ def blazingtext_hyperparameters(
 
 
 def check_name(name: str, what: str) -> str:
-    if not _NAME.match(name):
+    if not is_sagemaker_name(name):
         raise ValueError(
             f"{what} {name!r} must be 1-63 letters, digits or hyphens, starting and ending with "
             "a letter or digit"
@@ -78,10 +76,6 @@ def output_prefix(job: str) -> str:
 def artifact_key(job: str) -> str:
     """Where SageMaker writes the job's model: ``<S3OutputPath>/<job>/output/model.tar.gz``."""
     return f"{output_prefix(job)}/{job}/output/model.tar.gz"
-
-
-def model_key(model_name: str) -> str:
-    return f"{MODELS_PREFIX}{model_name}/model.tar.gz"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 @guarded
 def run_score(args: argparse.Namespace) -> int:
-    from review_scorer.local.scorer import FastTextScorer
+    from review_scorer.model.scorer import FastTextScorer
     from review_scorer_training.score import score_file
 
     for path, what in ((args.model, "model"), (args.input, "input")):

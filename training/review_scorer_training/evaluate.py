@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.predictions import prediction_from
+from review_scorer.model.scorer import FastTextScorer
+from review_scorer.transform.predictions import prediction_from
 from review_scorer_training.data import LABEL, TOKENS, Dataset, lines, stratified_folds
 from review_scorer_training.fasttext_local import (
     DEFAULT_SEED,

@@ -2,7 +2,7 @@
 
 Uses ``fasttext-wheel`` 0.9.2. Its ``predict()`` breaks under numpy 2, so prediction goes through
 the underlying ``model.f.predict(line, k, threshold, "strict")`` (see
-``review_scorer.local.scorer.FastTextScorer``). One thread and a fixed seed make training
+``review_scorer.model.scorer.FastTextScorer``). One thread and a fixed seed make training
 deterministic: the same data and settings give the same ``model.bin``, byte for byte.
 """
 
@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from review_scorer.model_artifact import ModelMetadata, package
-from review_scorer.predictions import LABEL_PREFIX
+from review_scorer.model.artifact import ModelMetadata, package
 from review_scorer.tokenizer import TOKENIZER_VERSION, tokenize
+from review_scorer.transform.predictions import LABEL_PREFIX
 
 DEFAULT_SEED = 42
 

@@ -12,9 +12,9 @@ from typing import IO
 
 from botocore.exceptions import ClientError
 
+from review_scorer.bucket_keys import model_key, s3_uri
 from review_scorer.errors import ConfigurationError
-from review_scorer.layout import s3_uri
-from review_scorer.model_artifact import check_compatible, unpack
+from review_scorer.model.artifact import check_compatible, unpack
 from review_scorer_training import blazingtext as bt
 from review_scorer_training.aws_requests import Aws, Request, print_dry_run
 
@@ -35,7 +35,7 @@ def upload_request(bucket: str, key: str, body: Path | str) -> Request:
 
 def register_requests(target: Target, body: Path | str) -> list[Request]:
     """Upload ``model.tar.gz`` under ``models/<name>/`` and create the Model over it."""
-    key = bt.model_key(target.model_name)
+    key = model_key(target.model_name)
     url = s3_uri(target.bucket, key)
     create = bt.create_model_request(target.model_name, target.image, url, target.role)
     return [

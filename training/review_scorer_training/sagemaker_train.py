@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.model_artifact import ModelMetadata, package, unpack
-from review_scorer.predictions import LABEL_PREFIX
+from review_scorer.model.artifact import ModelMetadata, package, unpack
+from review_scorer.model.scorer import FastTextScorer
 from review_scorer.tokenizer import TOKENIZER_VERSION
+from review_scorer.transform.predictions import LABEL_PREFIX
 from review_scorer_training import blazingtext as bt
 from review_scorer_training.aws_requests import Aws, Request, print_dry_run, wait_for_training_job
 from review_scorer_training.data import lines, split

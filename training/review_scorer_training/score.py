@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from review_scorer.csv_input import CsvTable, read_table
-from review_scorer.join import ResultLayout, neutralise
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.predictions import prediction_from
-from review_scorer.row_marks import EMPTY
+from review_scorer.model.scorer import FastTextScorer
+from review_scorer.results.join import ResultColumns, neutralise
+from review_scorer.results.row_status import EMPTY
 from review_scorer.tokenizer import tokenize
+from review_scorer.transform.predictions import prediction_from
+from review_scorer.upload.csv_reader import CsvTable, read_table
 
 
 @dataclass
@@ -38,13 +38,13 @@ class ScoreTally:
 
 def result_columns(top_k: int) -> list[str]:
     """The pipeline's result columns for ``top_k`` labels."""
-    return ResultLayout(top_k=top_k).columns()
+    return ResultColumns(top_k=top_k).columns()
 
 
 def _scored_rows(
     table: CsvTable, scorer: FastTextScorer, top_k: int, tally: ScoreTally
 ) -> Iterator[list[str]]:
-    layout = ResultLayout(top_k=top_k)
+    layout = ResultColumns(top_k=top_k)
     for row in table.rows:
         tally.rows += 1
         if row.problem:  # like the pipeline: cannot be laid out under the header, left out

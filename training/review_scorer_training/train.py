@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from review_scorer.model_artifact import ModelMetadata, package
+from review_scorer.model.artifact import ModelMetadata, package
 from review_scorer.tokenizer import TOKENIZER_VERSION
 from review_scorer_training.data import Dataset, load, split
 from review_scorer_training.evaluate import cross_validate, train_and_evaluate

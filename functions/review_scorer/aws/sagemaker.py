@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from review_scorer.aws import clients
 from review_scorer.errors import TransformJobRejectedError
+from review_scorer.transform.jobs import TERMINAL_JOB_STATES
 
 # Worth waiting for: botocore's standard mode already retries throttling and 5xx a few times;
 # a capacity or concurrency limit may free up within seconds too.
@@ -63,7 +64,7 @@ def _rejected(code: str, message: str) -> TransformJobRejectedError:
 def finished_jobs(name_prefix: str, since: datetime) -> Iterator[str]:
     """Names of this stack's jobs created after ``since`` that have ended (any terminal state)."""
     pages = clients.sagemaker().get_paginator("list_transform_jobs")
-    for status in ("Completed", "Failed", "Stopped"):
+    for status in TERMINAL_JOB_STATES:
         for page in pages.paginate(
             NameContains=name_prefix, CreationTimeAfter=since, StatusEquals=status
         ):

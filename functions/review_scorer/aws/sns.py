@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from review_scorer.aws import clients
-from review_scorer.summary import Summary
+from review_scorer.outcome.summary import Summary
 
 
 def publish(topic_arn: str, summary: Summary) -> str:

@@ -1,4 +1,4 @@
-"""PublishResults: a transform job of this app ended (or the sweep is due); publish outcomes."""
+"""PublishResults: a transform job of this app ended; publish the outcome of its file."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from review_scorer.events import is_scheduled_event, parse_transform_event
+from review_scorer.events import parse_transform_event
 from review_scorer.invocation import Invocation
+from review_scorer.logic.publish_results import handle_job
 from review_scorer.observability import count, logger, metrics, tracer
-from review_scorer.services.publish_results import handle_job, sweep
 from review_scorer.settings import load_settings
 
 
@@ -19,9 +19,6 @@ from review_scorer.settings import load_settings
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings()
     invocation = Invocation(context.aws_request_id, context.get_remaining_time_in_millis)
-    if is_scheduled_event(event):
-        count("SweepRuns")
-        return {"swept": sweep(settings, invocation)}
     count("JobEvents")  # duplicates included: compare with FilesScored + FilesFailed
     job_name = parse_transform_event(event).detail.transform_job_name
     summary = handle_job(job_name, settings, invocation)

@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_scorer.events import parse_s3_event
 from review_scorer.invocation import Invocation
+from review_scorer.logic.start_scoring import handle_record
 from review_scorer.observability import count, logger, metrics, tracer
-from review_scorer.services.start_scoring import handle_record
 from review_scorer.settings import load_settings
 
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from review_scorer.transform.jobs import SAGEMAKER_NAME_PATTERN, is_sagemaker_name
+
 ACCOUNT = "123456789012"
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 class ApiError(Exception):
@@ -65,8 +66,13 @@ class SageMakerEmulator:
 
     def create_transform_job(self, req: dict[str, Any]) -> dict[str, Any]:
         name = req.get("TransformJobName", "")
-        if not _NAME.match(name):
-            raise ApiError("ValidationException", f"Invalid TransformJobName {name!r}")
+        if not is_sagemaker_name(name):  # pattern and 1-63 characters, as SageMaker checks
+            raise ApiError(
+                "ValidationException",
+                f"1 validation error detected: Value '{name}' at 'transformJobName' failed to "
+                "satisfy constraint: Member must have length less than or equal to 63 and "
+                f"match pattern {SAGEMAKER_NAME_PATTERN}",
+            )
         if req.get("ModelName") not in self.models:
             raise ApiError("ValidationException", f'Could not find model "{req.get("ModelName")}".')
         with self._lock:

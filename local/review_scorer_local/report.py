@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any, TextIO
 
-from review_scorer.join import RESULT_COLUMNS
-from review_scorer.local.flow import FileResult
+from review_scorer.results.join import RESULT_COLUMNS
+from review_scorer_local.flow import FileResult
 
 
 def outcome_line(result: FileResult) -> str:

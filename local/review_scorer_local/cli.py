@@ -22,7 +22,7 @@ def cache_dir() -> Path:
 
 
 def sample_csv() -> Path:
-    return Path(str(resources.files("review_scorer.local") / "samples" / "reviews.csv"))
+    return Path(str(resources.files("review_scorer_local") / "samples" / "reviews.csv"))
 
 
 def _default_model() -> Path:
@@ -35,7 +35,7 @@ def _check_model(path: Path) -> None:
     """Fail before starting anything if the model cannot be used."""
     import tempfile
 
-    from review_scorer.model_artifact import check_compatible, unpack
+    from review_scorer.model.artifact import check_compatible, unpack
 
     if not path.is_file():
         raise ScoringError(f"model file {path} does not exist")
@@ -53,14 +53,14 @@ def run_local(
     as_json: bool,
     show_rows: bool = False,
 ) -> int:
-    from review_scorer.local.flow import LocalFlow
-    from review_scorer.local.report import (
+    from review_scorer_local.flow import LocalFlow
+    from review_scorer_local.report import (
         outcome_line,
         print_metrics,
         print_notification,
         print_table,
     )
-    from review_scorer.local.stack import LocalStack, StackConfig
+    from review_scorer_local.stack import LocalModeStack, StackConfig
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -69,7 +69,7 @@ def run_local(
     model = model or _default_model()
     _check_model(model)
     failures = 0
-    with LocalStack(StackConfig(review_column=review_column)) as stack:
+    with LocalModeStack(StackConfig(review_column=review_column)) as stack:
         stack.register_model(model)
         flow = LocalFlow(stack)
         for path in files:

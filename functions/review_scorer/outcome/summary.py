@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from review_scorer.bucket_keys import s3_uri
 from review_scorer.errors import ScoringError
-from review_scorer.manifest import RowCounts
+from review_scorer.results.labeled_file import LabeledFile
+from review_scorer.transform.manifest import Manifest, RowCounts
+from review_scorer.upload.csv_reader import delimiter_name
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -26,6 +29,13 @@ class ErrorInfo(BaseModel):
 
 
 class Summary(BaseModel):
+    """The outcome document of one file (the data contract in the README)."""
+
+    # ``location`` is the JSON field "summary" (kept for subscribers), named for what it holds.
+    model_config = ConfigDict(
+        validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
     status: Literal["SUCCEEDED", "FAILED"]
     source: str
     results: str | None = None
@@ -37,7 +47,9 @@ class Summary(BaseModel):
     error: ErrorInfo | None = None
     delimiter: str | None = Field(default=None, description="as detected: comma, semicolon, tab")
     review_column: str | None = Field(default=None, description="the header's name for it")
-    summary: str | None = Field(default=None, description="where this document is stored")
+    location: str | None = Field(
+        default=None, alias="summary", description="where this document is stored"
+    )
     finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def to_json(self) -> str:
@@ -62,3 +74,20 @@ def failed(source: str, error: ScoringError, **fields: object) -> Summary:
     """A FAILED summary carrying the error's code, message and line."""
     info = ErrorInfo(code=error.code, message=error.message, line=error.line)
     return Summary.model_validate({"status": FAILED, "source": source, "error": info, **fields})
+
+
+def succeeded(manifest: Manifest, written: LabeledFile, job: str | None) -> Summary:
+    """The SUCCEEDED summary of a file whose labeled CSV was written."""
+    bucket = manifest.source.bucket
+    return Summary(
+        status=SUCCEEDED,
+        source=manifest.source.uri,
+        results=s3_uri(bucket, written.key),
+        rejects=s3_uri(bucket, written.rejects_key) if written.rejects_key else None,
+        delimiter=delimiter_name(manifest.delimiter),
+        review_column=manifest.review_column,
+        rows=manifest.rows,
+        labels=dict(written.labels.most_common()),
+        job=job,
+        model=manifest.model,
+    )

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from review_scorer.model_artifact import ModelMetadata, check_compatible, unpack
+from review_scorer.model.artifact import ModelMetadata, check_compatible, unpack
 
 
 class BadRecordError(ValueError):

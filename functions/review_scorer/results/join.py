@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from review_scorer.csv_input import Row
 from review_scorer.errors import PredictionCountMismatchError, SourceChangedError
-from review_scorer.predictions import Prediction
-from review_scorer.row_marks import REJECTED, SCORED, MarkedRange, StatusLookup
+from review_scorer.results.row_status import REJECTED, SCORED, MarkedRange, StatusLookup
+from review_scorer.transform.predictions import Prediction
+from review_scorer.upload.csv_reader import Row
 
 RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
 
@@ -38,7 +38,7 @@ def format_probability(p: float) -> str:
 
 
 @dataclass(frozen=True)
-class ResultLayout:
+class ResultColumns:
     """The result columns: the three of every result, then ``label_N``, ``probability_N`` for
     N = 2..top_k (after ``scoring_status``, so the first three keep their place whatever K is).
     Labels show their configured names (``-1`` -> ``negative``) where a mapping is given."""
@@ -79,14 +79,14 @@ def labeled_rows(
     marks: list[MarkedRange],
     predictions: Iterator[Prediction],
     tally: JoinTally,
-    layout: ResultLayout | None = None,
+    layout: ResultColumns | None = None,
 ) -> Iterator[list[str]]:
     """The result rows: original cells (neutralised), then the result columns.
 
     Rejected rows (a wrong number of fields, an over-long field) cannot be laid out under the
     header: they are left out here and listed, with line and reason, in the rejects CSV.
     """
-    layout = layout or ResultLayout()
+    layout = layout or ResultColumns()
     lookup = StatusLookup(marks)
     for row in rows:
         tally.rows += 1

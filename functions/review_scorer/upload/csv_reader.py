@@ -1,6 +1,6 @@
 """Reading the uploaded CSV as a stream of rows, with the line number of each.
 
-Bytes are checked first (:mod:`review_scorer.input_stream`), then decoded by
+Bytes are checked first (:mod:`review_scorer.upload.byte_stream`), then decoded by
 ``io.TextIOWrapper`` with ``newline=""``, which splits lines only on ``\\r``, ``\\n`` and
 ``\\r\\n`` and leaves U+2028, U+0085 and other separators inside reviews alone (``str.splitlines``
 would not). The ``csv`` module handles quoted commas, quotes and newlines. Staging and the join
@@ -25,7 +25,7 @@ from review_scorer.errors import (
     MalformedCsvError,
     MissingColumnError,
 )
-from review_scorer.input_stream import open_checked
+from review_scorer.upload.byte_stream import open_checked
 
 READ_BUFFER_BYTES = 1024 * 1024
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -192,3 +192,8 @@ def _next_record(reader: _Reader, line: int, max_chars: int) -> list[str] | None
         raise MalformedCsvError(
             f"the CSV cannot be parsed on line {line}: {reason}", line=line
         ) from None
+
+
+def delimiter_name(delimiter: str) -> str:
+    """``","`` -> ``comma``: how the summary names the delimiter it detected."""
+    return DELIMITERS.get(delimiter, repr(delimiter))

@@ -1,26 +1,27 @@
-"""What PublishResults does when a transform job of this app ends, or when the sweep runs."""
+"""What PublishResults does when a transform job of this app ends: one outcome per file."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.aws import s3, sagemaker
 from review_scorer.errors import ScoringError, TransformJobFailedError, TransformJobStoppedError
 from review_scorer.invocation import Invocation
-from review_scorer.manifest import Manifest
 from review_scorer.observability import count, logger
-from review_scorer.services.completion import read_predictions, write_labeled
-from review_scorer.services.notify import announce, in_hand
+from review_scorer.outcome.announce import announce
+from review_scorer.outcome.claims import is_taken
+from review_scorer.outcome.summary import Summary, failed, succeeded
+from review_scorer.results.labeled_file import read_predictions, write_labeled
 from review_scorer.settings import Settings
-from review_scorer.summary import Summary, failed
+from review_scorer.transform import jobs
+from review_scorer.transform.manifest import Manifest
 
 REASON_MAX = 300
-SWEEP_LOOKBACK = timedelta(days=7)
 # A failure reason may quote the record that failed: keep only what comes before any quote,
 # brace or line break, so no review text can reach a message.
 _QUOTED = re.compile(r"[\"'{\[\n\r].*", re.DOTALL)
@@ -38,43 +39,25 @@ def handle_job(job_name: str, settings: Settings, invocation: Invocation) -> Sum
         logger.warning("no such transform job; event ignored")
         return None
     status = job["TransformJobStatus"]
-    if status not in layout.TERMINAL_JOB_STATES:
+    if status not in jobs.TERMINAL_JOB_STATES:
         logger.info("transform job not finished; event ignored", job_status=status)
         return None
     bucket = settings.bucket_name
-    if in_hand(bucket, job_name, invocation.request_id):
+    if is_taken(bucket, job_name, invocation.request_id):
         logger.info("outcome published or in hand elsewhere; duplicate event ignored")
         return None
-    manifest = Manifest.model_validate(s3.read_json(bucket, layout.manifest_key(job_name)))
+    manifest = Manifest.model_validate(s3.read_json(bucket, bucket_keys.manifest_key(job_name)))
     _job_duration(job)
     summary = _outcome(job, manifest, bucket)
     sent = announce(
         summary,
         bucket=bucket,
         job=job_name,
-        summary_key=layout.summary_key(manifest.name),
+        summary_key=bucket_keys.summary_key(manifest.name),
         topic_arn=settings.topic_arn,
         invocation=invocation,
     )
     return summary if sent else None
-
-
-def sweep(settings: Settings, invocation: Invocation) -> list[str]:
-    """Complete this stack's finished jobs that have no outcome yet (their event was lost)."""
-    since = datetime.now(UTC) - SWEEP_LOOKBACK
-    completed = []
-    for name in sagemaker.finished_jobs(f"{settings.job_name_prefix}-", since):
-        if in_hand(settings.bucket_name, name, invocation.request_id):
-            continue
-        logger.warning("finished job without an outcome: completing it", job=name)
-        try:
-            if handle_job(name, settings, invocation):
-                completed.append(name)
-        except Exception:
-            logger.exception("sweep could not complete a job", job=name)
-            count("SweepErrors")
-    count("SweptJobs", len(completed))
-    return completed
 
 
 def failure_reason(reason: object) -> str:
@@ -93,7 +76,8 @@ def _outcome(job: dict[str, Any], manifest: Manifest, bucket: str) -> Summary:
         error = TransformJobStoppedError("the transform job was stopped before it finished")
         return failed(manifest.source.uri, error, **context)
     try:
-        return write_labeled(manifest, read_predictions(bucket, manifest), job=manifest.job)
+        written = write_labeled(manifest, read_predictions(bucket, manifest))
+        return succeeded(manifest, written, job=manifest.job)
     except ScoringError as exc:
         logger.warning("results refused", error_code=exc.code)
         return failed(manifest.source.uri, exc, **context)

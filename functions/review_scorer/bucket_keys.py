@@ -1,4 +1,4 @@
-"""Where everything lives in the bucket, and the names derived from an upload.
+"""Where everything lives in the bucket: every key the app reads or writes.
 
 All keys the app writes are computed here, so one module answers "can anything we write match
 the upload trigger?" (it cannot: only ``incoming/`` + ``.csv`` triggers, and nothing is written
@@ -7,9 +7,7 @@ under ``incoming/``). Every name is deterministic, which is what makes each step
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
-import re
 
 INCOMING_PREFIX = "incoming/"
 UPLOAD_SUFFIX = ".csv"
@@ -19,28 +17,9 @@ STAGING_PREFIX = "staging/"
 PREDICTIONS_PREFIX = "predictions/"
 RESULTS_PREFIX = "results/"
 QUARANTINE_PREFIX = "quarantine/"
+MODELS_PREFIX = "models/"  # model artifacts registered for the stack's SageMaker Model
 
 WRITTEN_PREFIXES = (STAGING_PREFIX, PREDICTIONS_PREFIX, RESULTS_PREFIX, QUARANTINE_PREFIX)
-
-TRANSFORM_JOB_NAME_MAX = 63
-_JOB_PREFIX_RE = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,29}$")  # lower case: ARNs are
-_DIGEST_CHARS = 32  # 128 bits: collisions are not a practical concern
-
-
-def job_name(prefix: str, bucket: str, key: str, version: str) -> str:
-    """The transform job name for one uploaded object version.
-
-    ``version`` is the S3 version id, or the ETag where the bucket is not versioned. The same
-    upload always maps to the same name (so a redelivered event finds its job), and a new upload
-    to the same key maps to a new one.
-    """
-    if not _JOB_PREFIX_RE.match(prefix):
-        raise ValueError(
-            f"job name prefix {prefix!r} must be 1-30 lower-case letters, digits or hyphens, "
-            "starting and ending with a letter or digit"
-        )
-    material = "\n".join((bucket, key, version)).encode("utf-8")
-    return f"{prefix}-{hashlib.sha256(material).hexdigest()[:_DIGEST_CHARS]}"
 
 
 def upload_name(key: str) -> str:
@@ -120,26 +99,11 @@ def s3_uri(bucket: str, key: str) -> str:
     return f"s3://{bucket}/{key}"
 
 
-TRANSFORM_EVENT_SOURCE = "aws.sagemaker"
-TRANSFORM_EVENT_DETAIL_TYPE = "SageMaker Transform Job State Change"
-TERMINAL_JOB_STATES = ("Completed", "Failed", "Stopped")
-
-
-def transform_event_pattern(prefix: str) -> dict[str, object]:
-    """EventBridge pattern for this stack's finished transform jobs.
-
-    The template's rule and local mode's rule are both this pattern (a contract test checks).
-    """
-    return {
-        "source": [TRANSFORM_EVENT_SOURCE],
-        "detail-type": [TRANSFORM_EVENT_DETAIL_TYPE],
-        "detail": {
-            "TransformJobName": [{"prefix": f"{prefix}-"}],
-            "TransformJobStatus": list(TERMINAL_JOB_STATES),
-        },
-    }
-
-
 def notified_key(job: str) -> str:
     """Written after a file's one SNS message was sent; a duplicate finds it and stays quiet."""
     return f"{staging_prefix(job)}notified.json"
+
+
+def model_key(model_name: str) -> str:
+    """Where ``register-model`` and local mode put a model's ``model.tar.gz``."""
+    return f"{MODELS_PREFIX}{model_name}/model.tar.gz"

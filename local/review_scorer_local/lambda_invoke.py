@@ -45,7 +45,7 @@ class LocalContext:
 
 
 @dataclass
-class Invocation:
+class AsyncInvocation:
     result: Any = None
     error: str | None = None
     attempts: int = 0
@@ -56,10 +56,10 @@ class Invocation:
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) -> Invocation:
+def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) -> AsyncInvocation:
     """Up to three attempts with one request id: Lambda keeps it across the retries of an
     asynchronous event."""
-    invocation = Invocation()
+    invocation = AsyncInvocation()
     context = LocalContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
     for attempt in range(1, ASYNC_ATTEMPTS + 1):
         invocation.attempts = attempt

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from review_scorer.layout import predictions_prefix, s3_uri, shard_input_prefix
+from review_scorer.bucket_keys import predictions_prefix, s3_uri, shard_input_prefix
 from review_scorer.settings import Settings
-
-JSON_LINES = "application/jsonlines"
+from review_scorer.transform.records import JSON_LINES
 
 
 def transform_request(

@@ -10,17 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.aws import s3
-from review_scorer.csv_input import DELIMITERS, Row, read_table
 from review_scorer.errors import FileTooLargeError, NoRowsError, TooManyRejectsError
-from review_scorer.manifest import Manifest, RowCounts, ShardEntry, SourceObject
-from review_scorer.row_marks import EMPTY, REJECTED, RowMarker
+from review_scorer.results.row_status import EMPTY, REJECTED, RowMarker
 from review_scorer.settings import Settings
-from review_scorer.staging import ShardWriter
 from review_scorer.tokenizer import TOKENIZER_VERSION, tokenize
+from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
+from review_scorer.transform.records import JSON_LINES, ShardWriter
+from review_scorer.upload.csv_reader import Row, read_table
 
-JSON_LINES = "application/jsonlines"
 TIME_CHECK_EVERY = 2_000  # rows
 TIME_RESERVE_MS = 60_000  # kept for writing the manifest and starting the job
 
@@ -68,7 +67,7 @@ def stage(
     table = read_table(body, settings.review_column, settings.limits)
 
     def flush(index: int, data: IO[bytes]) -> None:
-        s3.put_bytes(source.bucket, layout.shard_key(job, index), data, JSON_LINES)
+        s3.put_bytes(source.bucket, bucket_keys.shard_key(job, index), data, JSON_LINES)
 
     writer = ShardWriter(settings.shard_max_bytes, flush, k=settings.top_k)
     marker = RowMarker()
@@ -97,7 +96,7 @@ def stage(
         _check_counts(counts, rejects, settings.max_reject_share)
         rejects_key = None
         if rejects.count:
-            rejects_key = layout.staged_rejects_key(job)
+            rejects_key = bucket_keys.staged_rejects_key(job)
             s3.upload_file(rejects.path, source.bucket, rejects_key, "text/csv; charset=utf-8")
     manifest = Manifest(
         job=job,
@@ -109,7 +108,7 @@ def stage(
         max_field_chars=settings.max_field_chars,
         columns=table.columns,
         rows=counts,
-        shards=[ShardEntry(key=layout.shard_key(job, s.index), rows=s.rows) for s in shards],
+        shards=[ShardEntry(key=bucket_keys.shard_key(job, s.index), rows=s.rows) for s in shards],
         marks=marker.ranges,
         rejects_key=rejects_key,
         top_k=settings.top_k,
@@ -117,12 +116,8 @@ def stage(
         tokenizer_version=TOKENIZER_VERSION,
         created_at=datetime.now(UTC).isoformat(),
     )
-    s3.put_json(source.bucket, layout.manifest_key(job), manifest.model_dump_json())
+    s3.put_json(source.bucket, bucket_keys.manifest_key(job), manifest.model_dump_json())
     return manifest
-
-
-def delimiter_name(delimiter: str) -> str:
-    return DELIMITERS.get(delimiter, repr(delimiter))
 
 
 def _check_counts(counts: RowCounts, rejects: _Rejects, max_share: float) -> None:

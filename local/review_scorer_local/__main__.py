@@ -2,6 +2,6 @@
 
 import sys
 
-from review_scorer.cli import main
+from review_scorer_local.cli import main
 
 sys.exit(main())

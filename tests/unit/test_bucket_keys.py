@@ -6,12 +6,13 @@ import re
 
 import pytest
 
-from review_scorer import layout
+from review_scorer import bucket_keys
+from review_scorer.transform import jobs
 
 
 def test_job_name_is_the_same_for_the_same_upload() -> None:
-    first = layout.job_name("rs", "bucket", "incoming/a b.csv", "v1")
-    again = layout.job_name("rs", "bucket", "incoming/a b.csv", "v1")
+    first = jobs.job_name("rs", "bucket", "incoming/a b.csv", "v1")
+    again = jobs.job_name("rs", "bucket", "incoming/a b.csv", "v1")
     assert first == again
 
 
@@ -24,34 +25,34 @@ def test_job_name_is_the_same_for_the_same_upload() -> None:
     ],
 )
 def test_job_name_changes_with_bucket_key_or_version(bucket: str, key: str, version: str) -> None:
-    assert layout.job_name("rs", bucket, key, version) != layout.job_name(
+    assert jobs.job_name("rs", bucket, key, version) != jobs.job_name(
         "rs", "bucket", "incoming/a b.csv", "v1"
     )
 
 
 def test_job_name_is_a_valid_sagemaker_name_with_the_stack_prefix() -> None:
     prefix = "review-scorer-production-01"
-    name = layout.job_name(prefix, "b", "incoming/" + "é" * 500 + ".csv", "v")
+    name = jobs.job_name(prefix, "b", "incoming/" + "é" * 500 + ".csv", "v")
     assert name.startswith(prefix + "-")
-    assert len(name) <= layout.TRANSFORM_JOB_NAME_MAX
+    assert len(name) <= jobs.SAGEMAKER_NAME_MAX
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name)
 
 
 @pytest.mark.parametrize("prefix", ["", "-rs", "rs-", "r_s", "x" * 31])
 def test_invalid_job_name_prefix_is_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="prefix"):
-        layout.job_name(prefix, "b", "k", "v")
+        jobs.job_name(prefix, "b", "k", "v")
 
 
 def test_gzip_upload_names_drop_the_whole_suffix() -> None:
-    assert layout.upload_name("incoming/a/reviews.csv.gz") == "a/reviews"
+    assert bucket_keys.upload_name("incoming/a/reviews.csv.gz") == "a/reviews"
 
 
 def test_result_keys_keep_the_folder_below_incoming() -> None:
-    name = layout.upload_name("incoming/shop/2026/reviews.csv")
+    name = bucket_keys.upload_name("incoming/shop/2026/reviews.csv")
     assert name == "shop/2026/reviews"
-    assert layout.labeled_key(name) == "results/shop/2026/reviews.labeled.csv"
-    assert layout.summary_key(name) == "results/shop/2026/reviews.summary.json"
+    assert bucket_keys.labeled_key(name) == "results/shop/2026/reviews.labeled.csv"
+    assert bucket_keys.summary_key(name) == "results/shop/2026/reviews.summary.json"
 
 
 @pytest.mark.parametrize(
@@ -68,27 +69,27 @@ def test_result_keys_keep_the_folder_below_incoming() -> None:
     ],
 )
 def test_only_csv_objects_under_incoming_are_uploads(key: str, expected: bool) -> None:
-    assert layout.is_upload(key) is expected
+    assert bucket_keys.is_upload(key) is expected
 
 
 def test_nothing_the_app_writes_can_trigger_it_again() -> None:
     job, name = "rs-0123", "sub/reviews"
     written = [
-        layout.shard_key(job, 0),
-        layout.manifest_key(job),
-        layout.notified_key(job),
-        layout.prediction_key(job, layout.shard_key(job, 0)),
-        layout.labeled_key(name),
-        layout.summary_key(name),
-        layout.quarantine_key(name, "incoming/sub/reviews.csv"),
-        layout.quarantine_error_key(name),
+        bucket_keys.shard_key(job, 0),
+        bucket_keys.manifest_key(job),
+        bucket_keys.notified_key(job),
+        bucket_keys.prediction_key(job, bucket_keys.shard_key(job, 0)),
+        bucket_keys.labeled_key(name),
+        bucket_keys.summary_key(name),
+        bucket_keys.quarantine_key(name, "incoming/sub/reviews.csv"),
+        bucket_keys.quarantine_error_key(name),
     ]
-    assert not any(layout.is_upload(key) for key in written)
-    assert all(key.startswith(layout.WRITTEN_PREFIXES) for key in written)
+    assert not any(bucket_keys.is_upload(key) for key in written)
+    assert all(key.startswith(bucket_keys.WRITTEN_PREFIXES) for key in written)
 
 
 def test_transform_input_prefix_matches_shards_but_not_the_manifest() -> None:
     job = "rs-0123"
-    assert layout.shard_key(job, 3).startswith(layout.shard_input_prefix(job))
-    assert not layout.manifest_key(job).startswith(layout.shard_input_prefix(job))
-    assert not layout.notified_key(job).startswith(layout.shard_input_prefix(job))
+    assert bucket_keys.shard_key(job, 3).startswith(bucket_keys.shard_input_prefix(job))
+    assert not bucket_keys.manifest_key(job).startswith(bucket_keys.shard_input_prefix(job))
+    assert not bucket_keys.notified_key(job).startswith(bucket_keys.shard_input_prefix(job))

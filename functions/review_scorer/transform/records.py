@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+JSON_LINES = "application/jsonlines"  # ContentType and Accept of every transform job
+
 
 @dataclass(frozen=True)
 class Shard:

@@ -1,26 +1,30 @@
-"""PublishResults' work: join predictions to the original rows and write the labeled CSV."""
+"""The labeled CSV: predictions joined back to the original rows, written whole or not at all.
+
+PublishResults writes it when a job ends; StartScoring writes it directly for a file with no row
+to send to the model (every review empty), so both paths give the same file.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from review_scorer.aws import s3
-from review_scorer.csv_input import Limits, read_table
+from review_scorer.bucket_keys import labeled_key, prediction_key, rejects_key
 from review_scorer.errors import (
     MissingOutputError,
     PredictionCountMismatchError,
     SourceChangedError,
 )
-from review_scorer.join import JoinTally, ResultLayout, labeled_rows, neutralise
-from review_scorer.layout import labeled_key, prediction_key, rejects_key, s3_uri
-from review_scorer.manifest import Manifest
-from review_scorer.predictions import Prediction, parse_prediction
-from review_scorer.services.staging import delimiter_name
-from review_scorer.summary import SUCCEEDED, Summary
+from review_scorer.results.join import JoinTally, ResultColumns, labeled_rows, neutralise
+from review_scorer.transform.manifest import Manifest
+from review_scorer.transform.predictions import Prediction, parse_prediction
+from review_scorer.upload.csv_reader import Limits, read_table
 
 
 def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
@@ -40,9 +44,16 @@ def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
             )
 
 
-def write_labeled(
-    manifest: Manifest, predictions: Iterator[Prediction], job: str | None
-) -> Summary:
+@dataclass(frozen=True)
+class LabeledFile:
+    """What was written: the labeled CSV's key, the rejects CSV's key (if any), label counts."""
+
+    key: str
+    rejects_key: str | None
+    labels: Counter[str]
+
+
+def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> LabeledFile:
     """Write ``results/<name>.labeled.csv`` whole, or raise and write nothing."""
     source = manifest.source
     body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)
@@ -53,7 +64,7 @@ def write_labeled(
         path = Path(tmp) / "labeled.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
-            layout = ResultLayout(top_k=manifest.top_k, names=manifest.label_names)
+            layout = ResultColumns(top_k=manifest.top_k, names=manifest.label_names)
             writer.writerow([*(neutralise(c) for c in table.columns), *layout.columns()])
             writer.writerows(labeled_rows(table.rows, manifest.marks, predictions, tally, layout))
         if tally.rows != manifest.rows.total:
@@ -66,15 +77,4 @@ def write_labeled(
     if manifest.rejects_key:
         rejects = rejects_key(manifest.name)
         s3.copy_version(source.bucket, manifest.rejects_key, None, rejects)
-    return Summary(
-        status=SUCCEEDED,
-        source=source.uri,
-        results=s3_uri(source.bucket, key),
-        rejects=s3_uri(source.bucket, rejects) if rejects else None,
-        delimiter=delimiter_name(manifest.delimiter),
-        review_column=manifest.review_column,
-        rows=manifest.rows,
-        labels=dict(tally.labels.most_common()),
-        job=job,
-        model=manifest.model,
-    )
+    return LabeledFile(key=key, rejects_key=rejects, labels=tally.labels)

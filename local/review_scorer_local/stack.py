@@ -4,7 +4,7 @@ moto's server (S3, SNS, SQS, EventBridge) and the local SageMaker endpoint run o
 this process; ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_SAGEMAKER`` point boto3 at them, so the
 handlers run unchanged. Where AWS would invoke a Lambda (the S3 trigger, the EventBridge rule)
 the events land in SQS queues with the template's own filter and pattern, and
-:mod:`review_scorer.local.flow` hands them to the handlers.
+:mod:`review_scorer_local.flow` hands them to the handlers.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from typing import Any
 
 import boto3
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.aws import clients
-from review_scorer.local.sagemaker_api import SageMakerEmulator
+from review_scorer.settings import Settings
+from review_scorer.transform import jobs
+from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
 
-MODELS_PREFIX = "models/"
 BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
 _MANAGED_ENV = (
     "AWS_ENDPOINT_URL",
@@ -51,27 +52,45 @@ def start_moto() -> Any:
     return server
 
 
-@dataclass
 class StackConfig:
-    """The stack's parameters, with the template's defaults."""
+    """The stack's parameters. The functions' settings are :class:`Settings`' defaults (the one
+    source of every default, which the template's parameters match too) with ``overrides``;
+    an override that is not a Settings field, or a value Settings refuses, fails here."""
 
-    bucket: str = "review-scorer-local"
-    region: str = "us-east-1"
-    job_name_prefix: str = "rs"
-    model_name: str = "review-scorer-local-model"
-    review_column: str = "review_body"
-    instance_type: str = "ml.m5.large"
-    instance_count: int = 1
-    shard_max_bytes: int = 32 * 1024 * 1024
-    max_payload_mb: int = 6
-    max_upload_bytes: int = 2 * 1024**3
-    max_uncompressed_bytes: int = 2 * 1024**3
-    max_field_chars: int = 100_000
-    max_reject_share: float = 0.05
-    job_retry_seconds: float = 1.0
-    top_k: int = 1
-    label_names: str = ""
-    log_level: str = "WARNING"
+    def __init__(
+        self,
+        *,
+        bucket: str = "review-scorer-local",
+        region: str = "us-east-1",
+        model_name: str = "review-scorer-local-model",
+        log_level: str = "WARNING",
+        **overrides: Any,
+    ) -> None:
+        unknown = sorted(set(overrides) - set(Settings.model_fields))
+        if unknown:
+            raise TypeError(f"not a setting of the functions: {', '.join(unknown)}")
+        self.bucket, self.region, self.model_name = bucket, region, model_name
+        self.log_level = log_level
+        self.overrides = overrides
+        self.settings = self.function_settings(topic_arn="arn:aws:sns:local:0:unset")
+
+    def function_settings(self, topic_arn: str) -> Settings:
+        return Settings.model_validate(
+            {
+                **self.overrides,
+                "bucket_name": self.bucket,
+                "topic_arn": topic_arn,
+                "model_name": self.model_name,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"StackConfig({', '.join(f'{k}={v!r}' for k, v in self.overrides.items())})"
+
+
+def function_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that give a function ``settings`` (what the template sets)."""
+    return {name.upper(): str(value) for name, value in settings.model_dump().items()}
 
 
 @dataclass
@@ -82,7 +101,7 @@ class Queues:
 
 
 @dataclass
-class LocalStack:
+class LocalModeStack:
     config: StackConfig = field(default_factory=StackConfig)
     sagemaker: SageMakerEmulator | None = None
     topic_arn: str = ""
@@ -92,7 +111,7 @@ class LocalStack:
     _owns_moto: bool = False
     _saved_env: dict[str, str | None] = field(default_factory=dict)
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> LocalModeStack:
         self._saved_env = {name: os.environ.get(name) for name in _MANAGED_ENV}
         if self.moto_server is None:
             self.moto_server, self._owns_moto = start_moto(), True
@@ -137,39 +156,19 @@ class LocalStack:
         return boto3.client(service, region_name=self.config.region)  # type: ignore[call-overload]
 
     def function_environment(self) -> dict[str, str]:
-        """What the template sets on both functions (see Settings)."""
-        c = self.config
-        return {
-            "BUCKET_NAME": c.bucket,
-            "TOPIC_ARN": self.topic_arn,
-            "MODEL_NAME": c.model_name,
-            "JOB_NAME_PREFIX": c.job_name_prefix,
-            "INSTANCE_TYPE": c.instance_type,
-            "INSTANCE_COUNT": str(c.instance_count),
-            "REVIEW_COLUMN": c.review_column,
-            "SHARD_MAX_BYTES": str(c.shard_max_bytes),
-            "MAX_PAYLOAD_MB": str(c.max_payload_mb),
-            "MAX_UPLOAD_BYTES": str(c.max_upload_bytes),
-            "MAX_UNCOMPRESSED_BYTES": str(c.max_uncompressed_bytes),
-            "MAX_FIELD_CHARS": str(c.max_field_chars),
-            "MAX_REJECT_SHARE": str(c.max_reject_share),
-            "JOB_RETRY_SECONDS": str(c.job_retry_seconds),
-            "TRANSFORM_KMS_KEY_ARN": "",
-            "TRANSFORM_VOLUME_KMS_KEY_ARN": "",
-            "TOP_K": str(c.top_k),
-            "LABEL_NAMES": c.label_names,
-        }
+        """What the template sets on the functions (see Settings)."""
+        return function_environment(self.config.function_settings(self.topic_arn))
 
     def register_model(self, archive: Path) -> str:
         """Upload ``model.tar.gz`` and create the SageMaker Model the stack's parameter names."""
-        key = f"{MODELS_PREFIX}{self.config.model_name}/model.tar.gz"
+        key = bucket_keys.model_key(self.config.model_name)
         self.client("s3").upload_file(str(archive), self.config.bucket, key)
         self.client("sagemaker").create_model(
             ModelName=self.config.model_name,
             ExecutionRoleArn="arn:aws:iam::123456789012:role/review-scorer-sagemaker",
             PrimaryContainer={
                 "Image": BLAZINGTEXT_IMAGE,
-                "ModelDataUrl": layout.s3_uri(self.config.bucket, key),
+                "ModelDataUrl": bucket_keys.s3_uri(self.config.bucket, key),
             },
         )
         return key
@@ -194,19 +193,19 @@ class LocalStack:
                 "Filter": {
                     "Key": {
                         "FilterRules": [
-                            {"Name": "prefix", "Value": layout.INCOMING_PREFIX},
+                            {"Name": "prefix", "Value": bucket_keys.INCOMING_PREFIX},
                             {"Name": "suffix", "Value": suffix},
                         ]
                     }
                 },
             }
-            for suffix in layout.UPLOAD_SUFFIXES
+            for suffix in bucket_keys.UPLOAD_SUFFIXES
         ]
         s3.put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration={"QueueConfigurations": triggers}
         )
         # The template's EventBridge rule: PublishResults on this stack's finished jobs
-        pattern = layout.transform_event_pattern(self.config.job_name_prefix)
+        pattern = jobs.transform_event_pattern(self.config.settings.job_name_prefix)
         events.put_rule(Name="review-scorer-transform-jobs", EventPattern=json.dumps(pattern))
         events.put_targets(
             Rule="review-scorer-transform-jobs",
@@ -221,8 +220,8 @@ class LocalStack:
         self.client("events").put_events(
             Entries=[
                 {
-                    "Source": layout.TRANSFORM_EVENT_SOURCE,
-                    "DetailType": layout.TRANSFORM_EVENT_DETAIL_TYPE,
+                    "Source": jobs.TRANSFORM_EVENT_SOURCE,
+                    "DetailType": jobs.TRANSFORM_EVENT_DETAIL_TYPE,
                     "Resources": [detail["TransformJobArn"]],
                     "Detail": json.dumps(detail),
                 }

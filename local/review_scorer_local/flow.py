@@ -11,19 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from review_scorer import layout
+from review_scorer import bucket_keys
 from review_scorer.handlers import publish_results, start_scoring
-from review_scorer.local.lambda_runtime import Invocation, invoke_async
-from review_scorer.local.scorer import FastTextScorer
-from review_scorer.local.stack import LocalStack
-from review_scorer.local.transform import S3Location, run_job
+from review_scorer.model.scorer import FastTextScorer
+from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async
+from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.transform_runner import S3Location, run_job
 
 
 @dataclass
 class Delivery:
     function: str
     event: dict[str, Any]
-    invocation: Invocation
+    invocation: AsyncInvocation
 
 
 @dataclass
@@ -60,14 +60,14 @@ class FileResult:
 class LocalFlow:
     """Uploads files and pumps the stack's queues into the handlers until all is quiet."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: LocalModeStack) -> None:
         self.stack = stack
         self._scorers: dict[str, FastTextScorer] = {}
         self._s3 = stack.client("s3")
         self._sqs = stack.client("sqs")
 
     def upload(self, path: Path, key: str | None = None) -> str:
-        key = key or f"{layout.INCOMING_PREFIX}{path.name}"
+        key = key or f"{bucket_keys.INCOMING_PREFIX}{path.name}"
         self._s3.upload_file(str(path), self.stack.config.bucket, key)
         return key
 

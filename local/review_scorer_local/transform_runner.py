@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from review_scorer.local.scorer import BadRecordError, FastTextScorer
+from review_scorer.model.scorer import BadRecordError, FastTextScorer
 
 MIB = 1024 * 1024
 
