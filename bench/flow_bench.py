@@ -205,7 +205,7 @@ def run_stages(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
 def run_cli(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
     """``review-scorer local run`` in a child process; its wall time and its own peak RSS."""
     peak_file = out.parent / "peak.txt"
-    command = ["review_scorer", "local", "run", str(csv_path), "--model", str(model)]
+    command = ["review_scorer_local", "local", "run", str(csv_path), "--model", str(model)]
     started = time.perf_counter()
     process = subprocess.run(
         [sys.executable, "-m", "bench.peak", *command, "--out", str(out), "--json"],

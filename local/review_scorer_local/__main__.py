@@ -1,4 +1,4 @@
-"""``python -m review_scorer``."""
+"""``python -m review_scorer_local``."""
 
 import sys
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # bytes, per function, code and layers
-NOT_IN_BUNDLE = ("review_scorer/local", "review_scorer/cli.py", "review_scorer/__main__.py")
 # What the Lambda Python runtime provides; the bundle must not carry it, the import check adds it.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -112,7 +112,38 @@ def test_sam_build_succeeds_without_docker_and_leaves_the_repo_clean(
             assert not marker.exists() or marker.stat().st_mtime < build.started, marker
 
 
-def test_bundle_holds_the_package_without_local_runner_cli_or_bytecode(
+def _requirement_name(line: str) -> str:
+    return re.split(r"[\s;=<>!~\[(]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _distributions(bundle: Path) -> dict[str, Path]:
+    """The distributions pip installed into the bundle, by normalised name -> dist-info."""
+    found = {}
+    for info in bundle.glob("*.dist-info"):
+        metadata = (info / "METADATA").read_text(encoding="utf-8")
+        name = re.search(r"^Name: (.+)$", metadata, re.M)
+        assert name, info
+        found[name.group(1).strip().lower().replace("_", "-")] = info
+    return found
+
+
+def _closure(requirements: set[str], distributions: dict[str, Path]) -> set[str]:
+    """The requirements and, transitively, what they require (extras left out)."""
+    todo, seen = list(requirements), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in distributions:
+            metadata = (distributions[name] / "METADATA").read_text(encoding="utf-8")
+            for line in re.findall(r"^Requires-Dist: (.+)$", metadata, re.M):
+                if "extra ==" not in line:
+                    todo.append(_requirement_name(line))
+    return seen
+
+
+def test_bundle_holds_exactly_the_lambda_package_and_its_requirements(
     builds: dict[str, Build], function_names: list[str]
 ) -> None:
     builds["lambda"].check()
@@ -120,16 +151,27 @@ def test_bundle_holds_the_package_without_local_runner_cli_or_bytecode(
     expected = {
         path.relative_to(FUNCTIONS_DIR).as_posix()
         for path in _files(source)
-        if "__pycache__" not in path.parts
-        and not path.relative_to(FUNCTIONS_DIR).as_posix().startswith(NOT_IN_BUNDLE)
+        if "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
+    lines = (FUNCTIONS_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = {_requirement_name(x) for x in lines if x.strip() and not x.startswith("#")}
     for name in function_names:
         bundle = builds["lambda"].directory / name
-        assert (bundle / "review_scorer" / "handlers").is_dir(), name
-        for excluded in NOT_IN_BUNDLE:
-            assert not (bundle / excluded).exists(), f"{name}: {excluded} is in the bundle"
+        # the package as it is in functions/, with no file left out or added
         shipped = {p.relative_to(bundle).as_posix() for p in _files(bundle / "review_scorer")}
         assert shipped == expected, f"{name}: {sorted(shipped ^ expected)}"
+        # and the requirements with their dependencies, every other file recorded by pip
+        distributions = _distributions(bundle)
+        assert requirements <= set(distributions), f"{name}: {requirements - set(distributions)}"
+        assert set(distributions) <= _closure(requirements, distributions), name
+        recorded = {"review_scorer"} | {
+            row.split(",", 1)[0].split("/", 1)[0]
+            for info in distributions.values()
+            for row in (info / "RECORD").read_text(encoding="utf-8").splitlines()
+            if row
+        }
+        strays = {p.name for p in bundle.iterdir()} - recorded
+        assert not strays, f"{name}: not from the package or a requirement: {sorted(strays)}"
         assert not [p for p in bundle.rglob("__pycache__")], f"{name}: bytecode in the bundle"
         assert not [p for p in bundle.rglob("*.pyc")], f"{name}: bytecode in the bundle"
         # what the Lambda runtime provides stays out (aws-xray-sdk pulls botocore in)

@@ -202,11 +202,12 @@ def offline_run(
     sandbox = tmp_path_factory.mktemp("walkthrough")
     for name in ("template.yaml", "samconfig.toml", ".cfnlintrc"):
         shutil.copy2(REPO / name, sandbox / name)
-    shutil.copytree(
-        REPO / "functions",
-        sandbox / "functions",
-        ignore=shutil.ignore_patterns("__pycache__", ".aws-sam", "*.pyc"),
-    )
+    for folder in ("functions", "local"):
+        shutil.copytree(
+            REPO / folder,
+            sandbox / folder,
+            ignore=shutil.ignore_patterns("__pycache__", ".aws-sam", "*.pyc"),
+        )
     for name in (".venv", ".tools"):
         (sandbox / name).symlink_to(REPO / name)
     blocks = _tagged("offline")

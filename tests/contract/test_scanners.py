@@ -36,6 +36,7 @@ CHECKOV_SKIPPED_ON = {("AccessLogBucket", "CKV_AWS_18")}  # template.yaml metada
 CFN_LINT_SKIPPED_ON = {  # template.yaml metadata, reason in .cfnlintrc
     ("StartScoringFailureQueue", "ES6000"),
     ("PublishResultsFailureQueue", "ES6000"),
+    ("SweepFailureQueue", "ES6000"),
     ("EventDeliveryFailureQueue", "ES6000"),
 }
 

@@ -420,8 +420,8 @@ def test_reserved_concurrency_follows_its_parameter(
     for name in (START, PUBLISH):
         reserved = cfn.resolve(functions[name].get("ReservedConcurrentExecutions"), values)
         assert reserved == expected, name
-    # one sweep every 15 minutes needs no reservation
-    assert "ReservedConcurrentExecutions" not in functions[SWEEP]
+    # one sweep at a time, whatever the parameters
+    assert functions[SWEEP]["ReservedConcurrentExecutions"] == 1
 
 
 def test_every_function_traces_and_stops_recursive_loops(

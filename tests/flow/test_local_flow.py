@@ -18,7 +18,7 @@ from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import StackConfig
 from tests.conftest import read_csv, write_csv
 
-SAMPLE = Path(__file__).resolve().parents[2] / "functions/review_scorer/local/samples/reviews.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "local/review_scorer_local/samples/reviews.csv"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -90,7 +90,7 @@ def test_many_shards_join_back_in_the_original_order(flow: LocalFlow, tmp_path: 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "review_scorer", *args],
+        [sys.executable, "-m", "review_scorer_local", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -161,7 +161,7 @@ def test_local_run_refuses_a_missing_file(tmp_path: Path) -> None:
 def test_demo_trains_its_model_and_shows_rows_and_the_sns_message(tmp_path: Path) -> None:
     # Given an empty cache, so the demo trains its model as on a fresh machine
     result = subprocess.run(
-        [sys.executable, "-m", "review_scorer", "demo", "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "review_scorer_local", "demo", "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -179,7 +179,7 @@ def test_demo_trains_its_model_and_shows_rows_and_the_sns_message(tmp_path: Path
 
 def test_tokenize_command_prints_one_line_of_tokens_per_line(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "review_scorer", "tokenize"],
+        [sys.executable, "-m", "review_scorer_local", "tokenize"],
         input="Hello, World!\n\nIt's ok\n",
         capture_output=True,
         text=True,

@@ -67,7 +67,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory, demo_model: Path) -> dict
         [
             sys.executable,
             "-m",
-            "review_scorer",
+            "review_scorer_local",
             "local",
             "run",
             *paths,

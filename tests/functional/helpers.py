@@ -57,4 +57,4 @@ def read_object(stack: LocalModeStack, key: str) -> bytes:
     return stack.client("s3").get_object(Bucket=stack.config.bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
 
 
-SAMPLE = Path(__file__).resolve().parents[2] / "functions/review_scorer/local/samples/reviews.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "local/review_scorer_local/samples/reviews.csv"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from review_scorer.aws import clients
-from review_scorer.handlers import publish_results
+from review_scorer.handlers import publish_results, sweep
 from review_scorer.logic.publish_results import failure_reason
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer.observability import logger
@@ -66,6 +66,20 @@ def deliver(stack: LocalModeStack, event: dict[str, Any]) -> Any:
     return invoke_async(publish_results.lambda_handler, event, "PublishResultsFunction")
 
 
+def run_sweep(stack: LocalModeStack) -> Any:
+    os.environ.update(stack.function_environment())
+    return invoke_async(sweep.lambda_handler, load_event("scheduled_sweep.json"), "SweepFunction")
+
+
+def emitted(invocation: Any, name: str) -> float:
+    """The sum of one metric over the embedded-metric documents an invocation printed."""
+    total = 0.0
+    for document in invocation.metrics:
+        values = document.get(name, 0)
+        total += sum(values) if isinstance(values, list) else values
+    return total
+
+
 def test_two_completion_events_at_once_give_one_result_and_one_message(
     stack: LocalModeStack,
 ) -> None:
@@ -102,8 +116,8 @@ def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalMo
     job = finished_job(stack)
     assert sns_messages(stack) == []
     # When the scheduled sweep runs (twice)
-    first = deliver(stack, load_event("scheduled_sweep.json"))
-    second = deliver(stack, load_event("scheduled_sweep.json"))
+    first = run_sweep(stack)
+    second = run_sweep(stack)
     # Then the job was completed by the first, and one message went out
     assert first.result == {"swept": [job]}
     assert second.result == {"swept": []}
@@ -111,13 +125,22 @@ def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalMo
     assert message["status"] == "SUCCEEDED" and message["job"] == job
 
 
-def test_sweep_ignores_running_jobs_and_other_stacks_jobs(stack: LocalModeStack) -> None:
-    run_start_scoring(stack, upload_for_event(stack, CSV))  # InProgress
+def test_sweep_ignores_running_jobs_and_other_stacks_finished_jobs(stack: LocalModeStack) -> None:
+    # Given this stack's job still running
+    run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
-    stack.sagemaker.create_transform_job(
-        {**next(iter(stack.sagemaker.jobs.values())), "TransformJobName": "other-stack-0001"}
-    )
-    assert deliver(stack, load_event("scheduled_sweep.json")).result == {"swept": []}
+    (own,) = stack.sagemaker.jobs.values()
+    # and another stack's job, ended without an outcome, whose name contains ours ("rs-"): it
+    # passes ListTransformJobs' NameContains, so only the sweep's own prefix check keeps it out
+    other = "ors-other-stack-0001"
+    stack.sagemaker.create_transform_job({**own, "TransformJobName": other})
+    stack.sagemaker.stop_transform_job({"TransformJobName": other})
+    # When the sweep runs
+    swept = run_sweep(stack)
+    # Then it completes neither, and does not even try the other stack's (no error, no message)
+    assert swept.result == {"swept": []}
+    assert emitted(swept, "SweepErrors") == 0
+    assert sns_messages(stack) == []
 
 
 def fail_once(client: Any, operation: str) -> None:
