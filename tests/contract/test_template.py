@@ -294,29 +294,49 @@ def test_every_setting_is_set_for_every_function(
         assert {k: variables.get(k) for k in powertools} == powertools, name
 
 
-def test_environment_resolves_to_settings_that_validate(
+# Settings fields whose template value is a name of this stack, not a default of the code.
+STACK_NAMED = {"bucket_name", "topic_arn", "model_name", "transform_kms_key_arn"}
+# JSON Schema keywords of Settings' constraints and the parameter properties that must equal them.
+BOUNDS = {
+    "minimum": "MinValue",
+    "maximum": "MaxValue",
+    "minLength": "MinLength",
+    "maxLength": "MaxLength",
+}
+
+
+def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
     functions: dict[str, dict[str, Any]], template: dict[str, Any]
 ) -> None:
     # Given the parameter defaults (and a model name, which has none)
-    values = cfn.stack(template, {"ModelName": "reviews-sentiment-v3"})
-    for function in functions.values():
-        env = cfn.resolve(function["Environment"]["Variables"], values)
+    values = cfn.stack(
+        template, {"ModelName": "reviews-sentiment-v3", "EncryptTransformVolume": "false"}
+    )
+    schema = Settings.model_json_schema()["properties"]
+    for name, function in functions.items():
+        raw = function["Environment"]["Variables"]
+        env = cfn.resolve(raw, values)
         # When the function loads its settings from that environment
         settings = Settings.model_validate({f: env[f.upper()] for f in Settings.model_fields})
-        # Then they are the template's names, and the defaults are the code's defaults
+        # Then the stack's names are the template's
         assert settings.bucket_name == _bucket_name(template, values)
         assert settings.topic_arn == "<NotificationTopic>"
-        for field in (
-            "job_name_prefix",
-            "instance_type",
-            "instance_count",
-            "review_column",
-            "shard_max_bytes",
-            "max_payload_mb",
-            "top_k",
-            "label_names",
-        ):
-            assert getattr(settings, field) == Settings.model_fields[field].default, field
+        assert settings.model_name == "reviews-sentiment-v3"
+        assert settings.transform_kms_key_arn == "<DataKey.Arn>"
+        for field, info in Settings.model_fields.items():
+            if field in STACK_NAMED:
+                continue
+            # and every other setting defaults to the code's default (Settings is the truth)
+            assert getattr(settings, field) == info.default, f"{name}: {field}"
+            reference = raw[field.upper()]
+            if isinstance(reference, dict) and set(reference) == {"Ref"}:
+                # and a parameter behind it accepts exactly the range the code accepts
+                parameter = template["Parameters"][reference["Ref"]]
+                for keyword, property_name in BOUNDS.items():
+                    if keyword in schema[field]:
+                        assert parameter.get(property_name) == schema[field][keyword], (
+                            f"{reference['Ref']}.{property_name} != Settings.{field} {keyword}"
+                        )
 
 
 def test_top_k_and_label_names_parameters_match_settings(template: dict[str, Any]) -> None:

@@ -1,47 +1,10 @@
-"""Names derived from an upload: job names, result keys, what the trigger fires on."""
+"""Bucket keys derived from an upload: result keys, what the trigger fires on."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
 from review_scorer import bucket_keys
-from review_scorer.transform import jobs
-
-
-def test_job_name_is_the_same_for_the_same_upload() -> None:
-    first = jobs.job_name("rs", "bucket", "incoming/a b.csv", "v1")
-    again = jobs.job_name("rs", "bucket", "incoming/a b.csv", "v1")
-    assert first == again
-
-
-@pytest.mark.parametrize(
-    ("bucket", "key", "version"),
-    [
-        ("other", "incoming/a b.csv", "v1"),
-        ("bucket", "incoming/a+b.csv", "v1"),
-        ("bucket", "incoming/a b.csv", "v2"),
-    ],
-)
-def test_job_name_changes_with_bucket_key_or_version(bucket: str, key: str, version: str) -> None:
-    assert jobs.job_name("rs", bucket, key, version) != jobs.job_name(
-        "rs", "bucket", "incoming/a b.csv", "v1"
-    )
-
-
-def test_job_name_is_a_valid_sagemaker_name_with_the_stack_prefix() -> None:
-    prefix = "review-scorer-production-01"
-    name = jobs.job_name(prefix, "b", "incoming/" + "é" * 500 + ".csv", "v")
-    assert name.startswith(prefix + "-")
-    assert len(name) <= jobs.SAGEMAKER_NAME_MAX
-    assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name)
-
-
-@pytest.mark.parametrize("prefix", ["", "-rs", "rs-", "r_s", "x" * 31])
-def test_invalid_job_name_prefix_is_refused(prefix: str) -> None:
-    with pytest.raises(ValueError, match="prefix"):
-        jobs.job_name(prefix, "b", "k", "v")
 
 
 def test_gzip_upload_names_drop_the_whole_suffix() -> None:
