@@ -17,6 +17,7 @@ STAGING_PREFIX = "staging/"
 PREDICTIONS_PREFIX = "predictions/"
 RESULTS_PREFIX = "results/"
 QUARANTINE_PREFIX = "quarantine/"
+TRAINING_PREFIX = "training/"  # BlazingText training channels and output
 MODELS_PREFIX = "models/"  # model artifacts registered for the stack's SageMaker Model
 
 WRITTEN_PREFIXES = (STAGING_PREFIX, PREDICTIONS_PREFIX, RESULTS_PREFIX, QUARANTINE_PREFIX)
@@ -107,3 +108,18 @@ def notified_key(job: str) -> str:
 def model_key(model_name: str) -> str:
     """Where ``register-model`` and local mode put a model's ``model.tar.gz``."""
     return f"{MODELS_PREFIX}{model_name}/model.tar.gz"
+
+
+def training_channel_key(job: str, channel: str) -> str:
+    """A BlazingText training job's input file for ``channel`` (train, validation)."""
+    return f"{TRAINING_PREFIX}{job}/{channel}/{channel}.txt"
+
+
+def training_output_prefix(job: str) -> str:
+    """The training job's S3OutputPath."""
+    return f"{TRAINING_PREFIX}{job}/output"
+
+
+def training_artifact_key(job: str) -> str:
+    """Where SageMaker writes the job's model: ``<S3OutputPath>/<job>/output/model.tar.gz``."""
+    return f"{training_output_prefix(job)}/{job}/output/model.tar.gz"

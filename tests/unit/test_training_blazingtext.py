@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from review_scorer import bucket_keys
 from review_scorer.bucket_keys import INCOMING_PREFIX, model_key
 from review_scorer_training import blazingtext as bt
 from review_scorer_training.errors import ImageLookupError
@@ -29,8 +30,9 @@ def test_without_early_stopping_no_patience_is_sent_and_min_epochs_never_exceeds
 
 
 def test_nothing_written_for_training_can_trigger_scoring() -> None:
-    keys = [bt.channel_key("job", c) for c in bt.CHANNELS]
-    keys += [bt.artifact_key("job"), model_key("model"), bt.output_prefix("job")]
+    keys = [bucket_keys.training_channel_key("job", c) for c in bt.CHANNELS]
+    keys += [bucket_keys.training_artifact_key("job"), model_key("model")]
+    keys += [bucket_keys.training_output_prefix("job")]
     assert all(not key.startswith(INCOMING_PREFIX) for key in keys)
     assert all(not key.endswith(".csv") for key in keys)
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from review_scorer.bucket_keys import s3_uri
+from review_scorer.bucket_keys import s3_uri, training_channel_key, training_output_prefix
 from review_scorer.transform.jobs import is_sagemaker_name
 from review_scorer_training.errors import ImageLookupError
 from review_scorer_training.fasttext_local import Hyperparameters
 
-TRAINING_PREFIX = "training/"
 CHANNELS = ("train", "validation")
 DEFAULT_INSTANCE_TYPE = "ml.c5.xlarge"
 # BlazingText's own defaults for early stopping: stop once validation accuracy has not improved
@@ -65,19 +64,6 @@ def job_name(model_name: str, now: datetime | None = None) -> str:
     return f"{model_name[: 63 - len(stamp) - 1].rstrip('-')}-{stamp}"
 
 
-def channel_key(job: str, channel: str) -> str:
-    return f"{TRAINING_PREFIX}{job}/{channel}/{channel}.txt"
-
-
-def output_prefix(job: str) -> str:
-    return f"{TRAINING_PREFIX}{job}/output"
-
-
-def artifact_key(job: str) -> str:
-    """Where SageMaker writes the job's model: ``<S3OutputPath>/<job>/output/model.tar.gz``."""
-    return f"{output_prefix(job)}/{job}/output/model.tar.gz"
-
-
 @dataclass(frozen=True)
 class TrainingJobSpec:
     job: str
@@ -98,7 +84,7 @@ def training_job_request(spec: TrainingJobSpec) -> dict[str, Any]:
             "DataSource": {
                 "S3DataSource": {
                     "S3DataType": "S3Prefix",
-                    "S3Uri": s3_uri(spec.bucket, channel_key(spec.job, channel)),
+                    "S3Uri": s3_uri(spec.bucket, training_channel_key(spec.job, channel)),
                     "S3DataDistributionType": "FullyReplicated",
                 }
             },
@@ -113,7 +99,7 @@ def training_job_request(spec: TrainingJobSpec) -> dict[str, Any]:
         "RoleArn": spec.role,
         "HyperParameters": spec.hyperparameters,
         "InputDataConfig": channels,
-        "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, output_prefix(spec.job))},
+        "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, training_output_prefix(spec.job))},
         "ResourceConfig": {
             "InstanceType": spec.instance_type,
             "InstanceCount": 1,

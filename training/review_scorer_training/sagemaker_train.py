@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from review_scorer.bucket_keys import training_artifact_key, training_channel_key
 from review_scorer.model.artifact import ModelMetadata, package, unpack
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer.tokenizer import TOKENIZER_VERSION
@@ -61,7 +62,7 @@ def sagemaker_train(
     fingerprint = write_lines(lines(train), files["train"])
     write_lines(lines(valid), files["validation"])
     uploads = [
-        upload_request(spec.bucket, bt.channel_key(spec.job, name), path)
+        upload_request(spec.bucket, training_channel_key(spec.job, name), path)
         for name, path in files.items()
     ]
     create_job = Request("sagemaker", "create_training_job", bt.training_job_request(spec))
@@ -70,7 +71,7 @@ def sagemaker_train(
             "sagemaker", "describe_training_job", {"TrainingJobName": spec.job},
             note=f"repeated every {settings.poll_seconds:g} s until the job ends",
         )  # fmt: skip
-        artifact = {"Bucket": spec.bucket, "Key": bt.artifact_key(spec.job)}
+        artifact = {"Bucket": spec.bucket, "Key": training_artifact_key(spec.job)}
         fetch = Request("s3", "get_object", artifact)
         repacked = "<the job's model.tar.gz with review-scorer metadata added>"
         check = name_check_request(settings.model_name)
