@@ -119,8 +119,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose values usually start with "-" (label "-1"): argparse would read such a value as
+# an option, so "--label-names -1=negative" is joined into "--label-names=-1=negative" first.
+_DASHED_VALUES = ("--label-names",)
+
+
+def _join_dashed_values(argv: list[str]) -> list[str]:
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] in _DASHED_VALUES and arg.startswith("-"):
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_join_dashed_values(sys.argv[1:] if argv is None else argv))
     try:
         if hasattr(args, "run"):  # the training commands carry their own entry point
             return int(args.run(args))

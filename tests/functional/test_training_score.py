@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import argparse
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from review_scorer.model.artifact import ModelMetadata, package, unpack
+from review_scorer_local.cli import main
 from review_scorer_local.flow import LocalFlow
-from review_scorer_training.commands import register
+from review_scorer_local.stack import StackConfig
 from review_scorer_training.fasttext_local import Hyperparameters, train_model
 from review_scorer_training.synthetic import corpus
 from tests.conftest import read_csv, write_csv
 from tests.functional.helpers import SAMPLE
 
+NAMES = "-1=negative,0=neutral,1=positive"
 SMALL = Hyperparameters(epoch=10, lr=0.5, dim=10, word_ngrams=2, min_count=1, bucket=10_000)
 
 
 def run_cli(*argv: str | Path) -> int:
-    parser = argparse.ArgumentParser(prog="review-scorer")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args([str(a) for a in argv])
-    return int(args.run(args))
+    """``review-scorer ARGV...`` in this process: the command line's own entry point."""
+    return main([str(a) for a in argv])
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +158,64 @@ def test_a_file_that_is_not_a_model_is_a_usage_error(reviews: Path, tmp_path: Pa
                    "--output", tmp_path / "o.csv") == 2  # fmt: skip
 
 
+def test_label_names_show_in_the_result_and_the_closing_line(
+    model: Path, reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "labeled.csv"
+    assert run_cli("score", "--model", model, "--input", reviews, "--output", out,
+                   "--top-k", "2", "--label-names", NAMES) == 0  # fmt: skip
+    rows = read_csv(out)
+    assert [r["predicted_label"] for r in rows] == ["positive", "", "negative", ""]
+    assert rows[0]["label_2"] in {"negative", "neutral"} and rows[1]["label_2"] == ""
+    assert "positive: 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("names", ["-1=negative,oops", "1=a,1=b", "=positive"])
+def test_malformed_label_names_are_a_usage_error(
+    model: Path, reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], names: str
+) -> None:
+    out = tmp_path / "labeled.csv"
+    with pytest.raises(SystemExit) as exited:
+        run_cli("score", "--model", model, "--input", reviews, "--output", out,
+                f"--label-names={names}")  # fmt: skip
+    assert exited.value.code == 2
+    assert "--label-names" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("stack_config", "options"),
+    [
+        (StackConfig(), []),
+        (StackConfig(top_k=3, label_names=NAMES), ["--top-k", "3", f"--label-names={NAMES}"]),
+    ],
+    ids=["defaults", "top-3-with-label-names"],
+)
 def test_score_writes_byte_for_byte_what_the_pipeline_writes(
-    flow: LocalFlow, demo_model: Path, tmp_path: Path
+    flow: LocalFlow, demo_model: Path, tmp_path: Path, options: list[str]
 ) -> None:
     # Given the sample file, run through the local pipeline with the demo model
     result = flow.run_file(SAMPLE, tmp_path / "pipeline")
     assert result.labeled_csv is not None
-    # When the same file is scored directly with the same model
+    # When the same file is scored directly with the same model and the same options
     out = tmp_path / "direct.csv"
-    assert run_cli("score", "--model", demo_model, "--input", SAMPLE, "--output", out) == 0
+    assert run_cli("score", "--model", demo_model, "--input", SAMPLE, "--output", out,
+                   *options) == 0  # fmt: skip
     # Then both results are the same bytes
-    assert out.read_bytes() == result.labeled_csv.read_bytes()
+    expected = result.labeled_csv.read_bytes()
+    assert out.read_bytes() == expected
+    if options:  # and the options did show: names, and the third label
+        assert b"positive" in expected and b"probability_3" in expected.split(b"\n", 1)[0]
+
+
+def test_a_row_with_too_many_fields_is_left_out_and_reported(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,review_body\n1,great fit\n2,bad,extra\n3,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert run_cli("score", "--model", model, "--input", source, "--output", out) == 0
+    assert [r["id"] for r in read_csv(out)] == ["1", "3"]
+    captured = capsys.readouterr()
+    assert "3 rows: 1 scored, 1 empty, 1 rejected" in captured.out
+    assert "rejected line 3:" in captured.err

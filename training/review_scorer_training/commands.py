@@ -41,7 +41,12 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"review-scorer: {args.model} is not a model.tar.gz: {exc}", file=sys.stderr)
         return 2
     tally = score_file(
-        scorer, args.input, args.output, review_column=args.review_column, top_k=args.top_k
+        scorer,
+        args.input,
+        args.output,
+        review_column=args.review_column,
+        top_k=args.top_k,
+        label_names=args.label_names,
     )
     labels = ", ".join(f"{label}: {n}" for label, n in tally.labels.most_common())
     print(
@@ -53,6 +58,16 @@ def run_score(args: argparse.Namespace) -> int:
     if len(tally.rejected) > 10:
         print(f"review-scorer: ... and {len(tally.rejected) - 10} more", file=sys.stderr)
     return 0
+
+
+def label_names(value: str) -> dict[str, str]:
+    """``--label-names``, parsed as the stack's LabelNames parameter is; bad -> exit 2."""
+    from review_scorer.settings import parse_label_names
+
+    try:
+        return parse_label_names(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (expected e.g. -1=negative,1=positive)") from None
 
 
 def register(subparsers: Any) -> None:
@@ -71,6 +86,10 @@ def register(subparsers: Any) -> None:
     score.add_argument(
         "--top-k", type=positive, default=1, metavar="K",
         help="the K best labels: also label_N and probability_N for N = 2..K",
+    )  # fmt: skip
+    score.add_argument(
+        "--label-names", type=label_names, default={}, metavar="LABEL=NAME,...",
+        help="names shown for labels, as the stack's LabelNames: -1=negative,0=neutral",
     )  # fmt: skip
     score.set_defaults(run=run_score)
 

@@ -7,15 +7,17 @@ a labeled file is either complete and aligned, or not written at all.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from review_scorer.errors import PredictionCountMismatchError, SourceChangedError
-from review_scorer.results.row_status import REJECTED, SCORED, MarkedRange, StatusLookup
 from review_scorer.transform.predictions import Prediction
-from review_scorer.upload.csv_reader import Row
+from review_scorer.transform.row_status import REJECTED, SCORED, MarkedRange, StatusLookup
+from review_scorer.upload.csv_reader import CsvTable, Row
 
 RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
 
@@ -115,3 +117,18 @@ def labeled_rows(
         raise PredictionCountMismatchError(
             f"the model returned more predictions than the {tally.scored} rows sent"
         )
+
+
+def write_labeled_csv(
+    out: IO[str],
+    table: CsvTable,
+    marks: list[MarkedRange],
+    predictions: Iterator[Prediction],
+    tally: JoinTally,
+    layout: ResultColumns,
+) -> None:
+    """The labeled CSV onto ``out``: the header (neutralised, then the result columns), then
+    :func:`labeled_rows`. PublishResults and ``review-scorer score`` both write it this way."""
+    writer = csv.writer(out)
+    writer.writerow([*(neutralise(c) for c in table.columns), *layout.columns()])
+    writer.writerows(labeled_rows(table.rows, marks, predictions, tally, layout))

@@ -6,7 +6,6 @@ to send to the model (every review empty), so both paths give the same file.
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections import Counter
@@ -21,7 +20,7 @@ from review_scorer.errors import (
     PredictionCountMismatchError,
     SourceChangedError,
 )
-from review_scorer.results.join import JoinTally, ResultColumns, labeled_rows, neutralise
+from review_scorer.results.join import JoinTally, ResultColumns, write_labeled_csv
 from review_scorer.transform.manifest import Manifest
 from review_scorer.transform.predictions import Prediction, parse_prediction
 from review_scorer.upload.csv_reader import Limits, read_table
@@ -63,10 +62,8 @@ def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> Labe
     with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
         path = Path(tmp) / "labeled.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
             layout = ResultColumns(top_k=manifest.top_k, names=manifest.label_names)
-            writer.writerow([*(neutralise(c) for c in table.columns), *layout.columns()])
-            writer.writerows(labeled_rows(table.rows, manifest.marks, predictions, tally, layout))
+            write_labeled_csv(out, table, manifest.marks, predictions, tally, layout)
         if tally.rows != manifest.rows.total:
             raise SourceChangedError(
                 f"the file now has {tally.rows} rows but {manifest.rows.total} were staged"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from review_scorer.results.row_status import MarkedRange
+from review_scorer.transform.row_status import MarkedRange
 
 MANIFEST_SCHEMA_VERSION = 1
 

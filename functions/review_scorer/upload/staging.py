@@ -13,14 +13,13 @@ from typing import IO
 from review_scorer import bucket_keys
 from review_scorer.aws import s3
 from review_scorer.errors import FileTooLargeError, NoRowsError, TooManyRejectsError
-from review_scorer.results.row_status import EMPTY, REJECTED, RowMarker
 from review_scorer.settings import Settings
-from review_scorer.tokenizer import TOKENIZER_VERSION, tokenize
+from review_scorer.tokenizer import TOKENIZER_VERSION
 from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
 from review_scorer.transform.records import JSON_LINES, ShardWriter
 from review_scorer.upload.csv_reader import Row, read_table
+from review_scorer.upload.row_scan import scan_rows
 
-TIME_CHECK_EVERY = 2_000  # rows
 TIME_RESERVE_MS = 60_000  # kept for writing the manifest and starting the job
 
 
@@ -69,30 +68,17 @@ def stage(
     def flush(index: int, data: IO[bytes]) -> None:
         s3.put_bytes(source.bucket, bucket_keys.shard_key(job, index), data, JSON_LINES)
 
+    def time_guard(row: Row) -> None:
+        if remaining_ms() < TIME_RESERVE_MS:
+            raise _out_of_time(row, source)
+
     writer = ShardWriter(settings.shard_max_bytes, flush, k=settings.top_k)
-    marker = RowMarker()
-    total = scored = empty = 0  # plain ints in the loop: a pydantic attribute set costs ~1 us
-    review = table.review_index
     with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
         rejects = _Rejects(Path(tmp) / "rejects.csv")
-        for row in table.rows:
-            total += 1
-            if total % TIME_CHECK_EVERY == 0 and remaining_ms() < TIME_RESERVE_MS:
-                raise _out_of_time(row, source)
-            if row.problem:
-                rejects.add(row)
-                marker.mark(row.ordinal, REJECTED)
-                continue
-            tokens = tokenize(row.fields[review])
-            if tokens:
-                writer.add(tokens)
-                scored += 1
-            else:
-                marker.mark(row.ordinal, EMPTY)
-                empty += 1
+        scan = scan_rows(table, writer.add, rejects.add, time_guard)
         shards = writer.close()
         rejects.close()
-        counts = RowCounts(total=total, scored=scored, empty=empty, rejected=rejects.count)
+        counts = scan.counts
         _check_counts(counts, rejects, settings.max_reject_share)
         rejects_key = None
         if rejects.count:
@@ -109,7 +95,7 @@ def stage(
         columns=table.columns,
         rows=counts,
         shards=[ShardEntry(key=bucket_keys.shard_key(job, s.index), rows=s.rows) for s in shards],
-        marks=marker.ranges,
+        marks=scan.marks,
         rejects_key=rejects_key,
         top_k=settings.top_k,
         label_names=settings.label_map,
