@@ -8,8 +8,8 @@ import pytest
 
 from review_scorer.errors import InvalidPredictionError, PredictionCountMismatchError
 from review_scorer.results.join import JoinTally, labeled_rows, neutralise
-from review_scorer.results.row_status import EMPTY, RowMarker
 from review_scorer.transform.predictions import Prediction, parse_prediction
+from review_scorer.transform.row_status import EMPTY, RowMarker
 from review_scorer.upload.csv_reader import Row
 
 

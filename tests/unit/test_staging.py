@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from review_scorer.results.row_status import EMPTY, MarkedRange, RowMarker, StatusLookup
 from review_scorer.transform.records import ShardWriter, record
+from review_scorer.transform.row_status import EMPTY, MarkedRange, RowMarker, StatusLookup
 
 
 def test_record_holds_only_the_space_joined_tokens() -> None:
