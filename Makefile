@@ -11,7 +11,7 @@ DATA ?= ../shared/data
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install tools scan demo test lint pytest build validate bench clean pr
+.PHONY: help install tools scan demo test lint unit pytest build validate bench clean pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff check functions training local tests bench
 	$(BIN)/ruff format --check functions training local tests bench
 	$(BIN)/mypy
+
+unit: install ## the unit tests alone, in seconds (no SAM or checkov tool venvs needed)
+	$(BIN)/pytest -q tests/unit
 
 pytest: install tools
 	$(BIN)/pytest -q

@@ -127,19 +127,17 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
     with LocalModeStack(StackConfig(), moto_server=moto) as stack:
         stack.register_model(Path(model))
         flow = LocalFlow(stack)
-        os.environ.update(stack.function_environment())  # as LocalFlow.drain does
         s3 = stack.client("s3")
-        assert stack.sagemaker is not None
         setup_s = time.perf_counter() - setup_started
         # LocalFlow.drain, one step at a time: each step is what AWS would do next.
         with stage("upload"):
             flow.upload(Path(csv_path))
         with stage("start_scoring"):
-            started = list(flow._deliver(stack.queues.uploads, "StartScoringFunction"))
+            started = flow.deliver_uploads()
         with stage("transform"):
-            jobs = stack.sagemaker.run_pending(flow._run_job)
+            jobs = flow.run_pending_jobs()
         with stage("publish_results"):
-            published = list(flow._deliver(stack.queues.transform_events, "PublishResultsFunction"))
+            published = flow.deliver_job_events()
         leftover = flow.drain()  # nothing is expected; a redelivery would show here
         notifications = flow.notifications()
         summary = notifications[-1].body if notifications else {}

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 import boto3
 
 DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+MODEL_NAME = "bench-model"
+"""The SageMaker model the handlers' settings name (create it on the local endpoint)."""
 
 
 def free_port() -> int:
@@ -60,9 +62,15 @@ def s3_client(url: str) -> Any:
 
 
 def function_env(
-    url: str, sagemaker_url: str, bucket: str, topic_arn: str, **extra: str
+    url: str, sagemaker_url: str, bucket: str, topic_arn: str, **settings: Any
 ) -> dict[str, str]:
-    """The environment of a handler run against the local endpoints (the Settings variables)."""
+    """The environment of a handler run against the local endpoints: the local stack's
+    ``function_environment`` of :class:`Settings` (the one source of every default) with
+    ``settings`` (Settings fields, such as ``max_upload_bytes``) over those defaults."""
+    from review_scorer.settings import Settings
+    from review_scorer_local.stack import function_environment
+
+    config = Settings(bucket_name=bucket, topic_arn=topic_arn, model_name=MODEL_NAME, **settings)
     return {
         **os.environ,
         "AWS_ENDPOINT_URL": url,
@@ -71,8 +79,5 @@ def function_env(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "BUCKET_NAME": bucket,
-        "TOPIC_ARN": topic_arn,
-        "MODEL_NAME": "bench-model",
-        **extra,
+        **function_environment(config),
     }

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.local_aws import client, function_env, moto_process, s3_client
+from bench.local_aws import MODEL_NAME, client, function_env, moto_process, s3_client
 from bench.peak import peak_rss_mb
 from bench.start_scoring_bench import write_csv
 from review_scorer import bucket_keys
-from review_scorer.settings import load_settings
+from review_scorer.settings import Settings
 from review_scorer.transform import jobs
 from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
 from review_scorer.transform.request import transform_request
@@ -49,13 +49,14 @@ def child(event_path: str) -> None:
 def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[str, float]:
     """Upload ``path`` and what its finished job would have written; returns the job name and
     the seconds the bare CSV reader takes over the file (the baseline)."""
-    key = f"incoming/{name}.csv"
+    settings = Settings(bucket_name=BUCKET, topic_arn="x", model_name=MODEL_NAME)
+    key = f"{bucket_keys.INCOMING_PREFIX}{name}.csv"
     s3.upload_file(str(path), BUCKET, key)
     etag = s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
-    job = jobs.job_name("rs", BUCKET, key, etag)
+    job = jobs.job_name(settings.job_name_prefix, BUCKET, key, etag)
     started = time.perf_counter()
     with path.open("rb") as raw:
-        table = read_table(raw, "review_body")
+        table = read_table(raw, settings.review_column)
         rows = sum(1 for _ in table.rows)
     baseline = time.perf_counter() - started
     shards = []
@@ -69,10 +70,10 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
     manifest = Manifest(
         job=job,
         name=name,
-        model="bench-model",
+        model=settings.model_name,
         source=SourceObject(bucket=BUCKET, key=key, etag=etag, size=path.stat().st_size),
-        review_column="review_body",
-        max_field_chars=100_000,
+        review_column=settings.review_column,
+        max_field_chars=settings.max_field_chars,
         columns=table.columns,
         rows=RowCounts(total=rows, scored=rows),
         shards=shards,
@@ -81,7 +82,6 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
         created_at="2026-01-01T00:00:00+00:00",
     )
     s3.put_object(Bucket=BUCKET, Key=bucket_keys.manifest_key(job), Body=manifest.model_dump_json())
-    settings = load_settings({"BUCKET_NAME": BUCKET, "TOPIC_ARN": "x", "MODEL_NAME": "bench-model"})
     sagemaker.create_transform_job(transform_request(job, BUCKET, len(shards), settings))
     sagemaker.run_pending(lambda job, model: None)  # Completed: the outputs are in place
     return job, baseline
@@ -98,7 +98,7 @@ def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
         try:
             s3 = s3_client(url)
             s3.create_bucket(Bucket=BUCKET)
-            sagemaker.create_model({"ModelName": "bench-model", "PrimaryContainer": {}})
+            sagemaker.create_model({"ModelName": MODEL_NAME, "PrimaryContainer": {}})
             return [_measure(size, s3, sagemaker, env) for size in sizes_mb]
         finally:
             sagemaker.stop()

@@ -12,8 +12,9 @@ Two timings over the same records, interleaved, best of three passes each:
 
 1. the local transform runner, ``transform.score_file`` with ``FastTextScorer``: mini-batches,
    JSON in, ``predict``, JSON out, exactly what a local job does per shard (S3 aside);
-2. the bare predictor, ``model.f.predict(line, 1, 0.0, "strict")`` over the same token lines,
-   prepared beforehand: the practical limit of any runner around this model.
+2. the bare predictor, ``FastTextScorer.predict_line(line, 1)`` (fastText's own predict and
+   nothing else) over the same token lines, prepared beforehand: the practical limit of any
+   runner around this model.
 
 The ratio (runner / bare) says how much of fastText's own speed the runner keeps.
 """
@@ -116,11 +117,11 @@ def run(
     staged = [record(tokens) for tokens in rows]
     lines = [" ".join(tokens) + "\n" for tokens in rows]
     scorer = FastTextScorer.from_archive(model_path, where=str(model_path))
-    predict = scorer._model.f.predict  # what FastTextScorer.predict calls, and nothing else
+    predict_line = scorer.predict_line  # what FastTextScorer.predict calls, and nothing else
 
     def bare() -> None:
         for line in lines:
-            predict(line, 1, 0.0, "strict")
+            predict_line(line, 1)
 
     def runner() -> bytes:
         return score_file(iter(staged), scorer, MAX_PAYLOAD_BYTES)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.local_aws import function_env, moto_process, s3_client
+from bench.local_aws import MODEL_NAME, function_env, moto_process, s3_client
 from bench.peak import peak_rss_mb
 from review_scorer.tokenizer import tokenize
 from review_scorer_training.synthetic import LABELS, review
@@ -90,13 +90,13 @@ def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
             sagemaker.start(),
             BUCKET,
             "arn:aws:sns:us-east-1:123456789012:none",
-            MAX_UPLOAD_BYTES=str(10 * 1024**3),
-            MAX_UNCOMPRESSED_BYTES=str(10 * 1024**3),
+            max_upload_bytes=10 * 1024**3,
+            max_uncompressed_bytes=10 * 1024**3,
         )
         try:
             s3 = s3_client(url)
             s3.create_bucket(Bucket=BUCKET)
-            sagemaker.create_model({"ModelName": "bench-model", "PrimaryContainer": {}})
+            sagemaker.create_model({"ModelName": MODEL_NAME, "PrimaryContainer": {}})
             return [_measure(size, s3, env) for size in sizes_mb]
         finally:
             sagemaker.stop()

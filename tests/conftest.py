@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.stack import LocalModeStack, StackConfig, start_moto
+from review_scorer_local.moto_server import start_moto
+from review_scorer_local.stack import LocalModeStack, StackConfig
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"

@@ -10,7 +10,6 @@ the events land in SQS queues with the template's own filter and pattern, and
 from __future__ import annotations
 
 import json
-import logging
 import os
 import urllib.request
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from review_scorer import bucket_keys
 from review_scorer.aws import clients
 from review_scorer.settings import Settings
 from review_scorer.transform import jobs
+from review_scorer_local.moto_server import start_moto
 from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
 
 BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
@@ -40,16 +40,6 @@ _MANAGED_ENV = (
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
 )
-
-
-def start_moto() -> Any:
-    """moto's server on a free port of 127.0.0.1, quiet."""
-    from moto.server import ThreadedMotoServer  # the local extra
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    return server
 
 
 class StackConfig:

@@ -424,7 +424,7 @@ def test_names_the_walkthrough_searches_for_are_the_stacks(template: dict[str, A
 
 
 def test_teardown_script_empties_and_deletes_versioned_buckets() -> None:
-    from review_scorer_local.stack import start_moto
+    from review_scorer_local.moto_server import start_moto
 
     (block,) = [b for b in _tagged("aws") if "object_versions.delete()" in b.body]
     script = block.body[block.body.index(".venv/bin/python") :]

@@ -35,7 +35,7 @@ def started_job(stack: LocalModeStack) -> Iterator[str]:
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
     (name,) = stack.sagemaker.jobs
-    LocalFlow(stack).stack.sagemaker.run_pending(LocalFlow(stack)._run_job)  # type: ignore[union-attr]
+    LocalFlow(stack).run_pending_jobs()
     yield name
 
 
@@ -114,14 +114,25 @@ def test_failed_job_publishes_failed_with_the_reason(stack: LocalModeStack) -> N
     assert keys(stack, "incoming/") == ["incoming/customer reviews 2026-11.csv"]
 
 
-def test_stopped_job_publishes_failed(stack: LocalModeStack) -> None:
+def test_stopped_job_event_publishes_failed_with_transform_job_stopped(
+    stack: LocalModeStack,
+) -> None:
+    # Given a started job that someone stopped (StopTransformJob)
     run_start_scoring(stack, upload_for_event(stack, CSV))
     assert stack.sagemaker is not None
     (name,) = stack.sagemaker.jobs
     stack.client("sagemaker").stop_transform_job(TransformJobName=name)
-    run_publish_results(stack, name, "transform_job_completed.json")
+    # When its "Stopped" state change event arrives
+    result = run_publish_results(stack, name, "transform_job_stopped.json")
+    # Then one FAILED message with the stable code, no labeled file, the original left in place
+    assert result == {"job": name, "status": "FAILED"}
     (message,) = sns_messages(stack)
+    assert message["status"] == "FAILED"
+    assert message["attributes"] == {"status": "FAILED", "error_code": "TRANSFORM_JOB_STOPPED"}
     assert message["error"]["code"] == "TRANSFORM_JOB_STOPPED"
+    assert message["job"] == name and message["results"] is None
+    assert LABELED not in keys(stack, "results/")
+    assert keys(stack, "incoming/") == ["incoming/customer reviews 2026-11.csv"]
 
 
 def test_output_with_a_missing_line_fails_and_writes_no_labeled_file(

@@ -3,7 +3,6 @@ failures on the way; top-k and label names; no review text anywhere."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import logging
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from review_scorer import bucket_keys
 from review_scorer.aws import clients
 from review_scorer.handlers import publish_results, sweep
 from review_scorer.logic.publish_results import failure_reason
@@ -26,6 +26,7 @@ from review_scorer_local.lambda_invoke import LocalContext, invoke_async
 from review_scorer_local.stack import LocalModeStack, StackConfig
 from tests.conftest import load_event, read_csv, write_csv
 from tests.functional.helpers import (
+    event_for,
     keys,
     read_object,
     run_start_scoring,
@@ -49,16 +50,13 @@ def finished_job(stack: LocalModeStack, body: bytes = CSV) -> str:
     (name,) = [
         n for n, j in stack.sagemaker.jobs.items() if j["TransformJobStatus"] == "InProgress"
     ]
-    flow = LocalFlow(stack)
-    stack.sagemaker.run_pending(flow._run_job)
+    LocalFlow(stack).run_pending_jobs()
     stack.client("sqs").purge_queue(QueueUrl=stack.queues.transform_events)  # events "lost"
     return name
 
 
 def completion_event(job: str, file: str = "transform_job_completed.json") -> dict[str, Any]:
-    event = copy.deepcopy(load_event(file))
-    event["detail"]["TransformJobName"] = job
-    return event
+    return event_for(file, TransformJobName=job)
 
 
 def deliver(stack: LocalModeStack, event: dict[str, Any]) -> Any:
@@ -83,21 +81,30 @@ def emitted(invocation: Any, name: str) -> float:
 def test_two_completion_events_at_once_give_one_result_and_one_message(
     stack: LocalModeStack,
 ) -> None:
+    # Given a finished job
     job = finished_job(stack)
     os.environ.update(stack.function_environment())
     event = completion_event(job)
-    threads = [
-        threading.Thread(
-            target=publish_results.lambda_handler,
-            args=(event, LocalContext("PublishResultsFunction", aws_request_id=rid)),
-        )
-        for rid in ("first", "second")
-    ]
+    # When two invocations (two owners) get its completion event at the same moment
+    owners = ("first", "second")
+    start = threading.Barrier(len(owners))
+    results: list[dict[str, Any]] = []
+
+    def deliver(owner: str) -> None:
+        start.wait()
+        context = LocalContext("PublishResultsFunction", aws_request_id=owner)
+        results.append(publish_results.lambda_handler(event, context))
+
+    threads = [threading.Thread(target=deliver, args=(owner,)) for owner in owners]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    # Then both finish, one message goes out, and the claim names one of the two owners
+    assert len(results) == len(owners), "an invocation raised"
     assert len(sns_messages(stack)) == 1
+    claim = json.loads(read_object(stack, bucket_keys.notified_key(job)))
+    assert claim["state"] == "published" and claim["owner"] in owners
     assert "results/customer reviews 2026-11.labeled.csv" in keys(stack, "results/")
 
 
@@ -256,7 +263,7 @@ def test_no_review_text_in_any_log_line_or_message(
     def crash(job: dict[str, Any], model: dict[str, Any]) -> None:
         raise RuntimeError(f'ClientError: bad record "{secret[0]}"')
 
-    flow._run_job = crash  # type: ignore[method-assign]
+    flow.job_runner = crash
     flow.upload(bad)
     deliveries = flow.drain()
     # When everything logged and published is collected

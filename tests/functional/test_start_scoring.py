@@ -1,7 +1,8 @@
-"""StartScoring, driven by events/s3_object_created.json against the local stack."""
+"""StartScoring, driven by the S3 sample events in events/ against the local stack."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 from review_scorer.tokenizer import tokenize
@@ -108,8 +109,77 @@ def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalModeSt
     ]
 
 
-def test_console_folder_object_is_ignored(stack: LocalModeStack) -> None:
-    event = upload_for_event(stack, b"")
-    event["Records"][0]["s3"]["object"]["key"] = "incoming/new+folder/"
-    assert run_start_scoring(stack, event) == {"outcomes": ["ignored"]}
+def manifest_sources(stack: LocalModeStack) -> list[str]:
+    """The source key of every job's staged manifest, in job order."""
+    assert stack.sagemaker is not None
+    return [
+        json.loads(read_object(stack, f"staging/{name}/manifest.json"))["source"]["key"]
+        for name in stack.sagemaker.jobs
+    ]
+
+
+def test_console_folder_object_is_ignored_without_a_job_or_a_message(
+    stack: LocalModeStack,
+) -> None:
+    # Given the console's zero-byte "incoming/november exports/" folder object and its event
+    event = upload_for_event(stack, b"", "s3_folder_object.json")
+    # When StartScoring runs
+    result = run_start_scoring(stack, event)
+    # Then it is not taken for an (empty) upload: no job, no message, nothing staged or refused
+    assert result == {"outcomes": ["ignored"]}
+    assert stack.sagemaker is not None
+    assert stack.sagemaker.jobs == {}
+    assert sns_messages(stack) == []
+    assert keys(stack, "staging/") == [] and keys(stack, "quarantine/") == []
+
+
+def test_upload_to_another_bucket_is_ignored_without_a_job_or_a_message(
+    stack: LocalModeStack,
+) -> None:
+    # Given a good CSV at incoming/ in another bucket whose notifications reach the function
+    stack.client("s3").create_bucket(Bucket="partner-reviews-dropbox")
+    event = upload_for_event(stack, CSV, "s3_other_bucket.json")
+    # When StartScoring runs
+    result = run_start_scoring(stack, event)
+    # Then only this stack's bucket is scored: no job, no message, nothing written
+    assert result == {"outcomes": ["ignored"]}
+    assert stack.sagemaker is not None
+    assert stack.sagemaker.jobs == {}
+    assert sns_messages(stack) == []
+    assert keys(stack, "staging/") == [] and keys(stack, "quarantine/") == []
+
+
+def test_every_record_of_a_multi_record_event_gets_its_own_outcome_and_job(
+    stack: LocalModeStack,
+) -> None:
+    # Given one S3 event carrying two uploads (the second key URL-encoded with "%26")
+    event = upload_for_event(stack, CSV, "s3_multi_record.json")
+    # When StartScoring runs once
+    result = run_start_scoring(stack, event)
+    # Then each record got an outcome, in order, and its own job staged from its own key
+    assert result == {"outcomes": ["started", "started"]}
+    assert manifest_sources(stack) == [
+        "incoming/customer reviews 2026-11.csv",
+        "incoming/returns & exchanges 2026-11.csv",
+    ]
+    # and the same event again is a duplicate of both, record by record
+    assert run_start_scoring(stack, event) == {"outcomes": ["duplicate", "duplicate"]}
+
+
+def test_csv_gz_upload_is_decompressed_staged_and_its_job_started(stack: LocalModeStack) -> None:
+    # Given the sample event for "incoming/customer reviews 2026-11.csv.gz" and that gzip object
+    event = upload_for_event(stack, gzip.compress(CSV), "s3_gzip_upload.json")
+    # When StartScoring runs
+    result = run_start_scoring(stack, event)
+    # Then the job reads the decompressed reviews, and the result keeps the name without .csv.gz
+    assert result == {"outcomes": ["started"]}
+    name = only_job(stack)["TransformJobName"]
+    shard = read_object(stack, f"staging/{name}/part-00000.jsonl").decode()
+    assert [json.loads(line)["source"] for line in shard.splitlines()] == [
+        " ".join(tokenize("I love it, really")),
+        " ".join(tokenize("Poor quality and cheap.")),
+    ]
+    manifest = json.loads(read_object(stack, f"staging/{name}/manifest.json"))
+    assert manifest["source"]["key"] == "incoming/customer reviews 2026-11.csv.gz"
+    assert manifest["rows"] == {"total": 3, "scored": 2, "empty": 1, "rejected": 0}
     assert sns_messages(stack) == []

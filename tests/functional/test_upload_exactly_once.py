@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from review_scorer_local.lambda_invoke import LocalContext, invoke_async
 from review_scorer_local.stack import LocalModeStack, StackConfig
 from tests.conftest import read_csv, write_csv
 from tests.functional.helpers import (
+    context,
     keys,
     read_object,
     run_start_scoring,
@@ -30,22 +32,45 @@ def jobs(stack: LocalModeStack) -> list[str]:
     return list(stack.sagemaker.jobs)
 
 
-def test_two_deliveries_at_once_start_one_job(stack: LocalModeStack) -> None:
-    event = upload_for_event(stack, CSV)
+def deliver_at_once(stack: LocalModeStack, event: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two invocations of StartScoring, each with its own request id (two owners, as two
+    deliveries of one event are), let go at the same moment; their results."""
     os.environ.update(stack.function_environment())
-    results: list[object] = []
+    contexts = [context("StartScoringFunction") for _ in range(2)]
+    assert contexts[0].aws_request_id != contexts[1].aws_request_id
+    start = threading.Barrier(len(contexts))
+    results: list[dict[str, Any]] = []
 
-    def deliver() -> None:
-        results.append(start_scoring.lambda_handler(event, LocalContext("StartScoringFunction")))
+    def deliver(lambda_context: LocalContext) -> None:
+        start.wait()
+        results.append(start_scoring.lambda_handler(event, lambda_context))
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    threads = [threading.Thread(target=deliver, args=(c,)) for c in contexts]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(results) == len(contexts), "a delivery raised"
+    return results
+
+
+def test_two_deliveries_at_once_start_one_job(stack: LocalModeStack) -> None:
+    # Given one upload, When its event is delivered twice at the same moment
+    results = deliver_at_once(stack, upload_for_event(stack, CSV))
     # Then one job, and exactly one of the two deliveries says it started it
     assert len(jobs(stack)) == 1
-    assert sorted(r["outcomes"][0] for r in results) == ["duplicate", "started"]  # type: ignore[index]
+    assert sorted(r["outcomes"][0] for r in results) == ["duplicate", "started"]
+
+
+def test_two_deliveries_at_once_of_a_refused_file_send_one_message(stack: LocalModeStack) -> None:
+    # Given an upload that will be refused (cp1252 bytes)
+    event = upload_for_event(stack, b"id,review_body\n1,caf\xe9\n")
+    # When its event is delivered twice at the same moment (two owners race for the claim)
+    results = deliver_at_once(stack, event)
+    # Then both refuse it, but only the claim's owner announces it: one message
+    assert [r["outcomes"] for r in results] == [["refused"], ["refused"]]
+    (note,) = sns_messages(stack)
+    assert note["error"]["code"] == "INVALID_ENCODING"
 
 
 @pytest.mark.parametrize("stack_config", [FAST_RETRIES])
@@ -104,8 +129,7 @@ def test_permanent_sagemaker_errors_end_in_one_failed_message(
 @pytest.mark.parametrize("stack_config", [StackConfig(max_upload_bytes=1_000_000)])
 def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalModeStack) -> None:
     # Given an event announcing a 5 GB object (the object itself is small: it is never read)
-    event = upload_for_event(stack, CSV)
-    event["Records"][0]["s3"]["object"]["size"] = 5 * 1024**3
+    event = upload_for_event(stack, CSV, size=5 * 1024**3)
     assert run_start_scoring(stack, event) == {"outcomes": ["refused"]}
     (note,) = sns_messages(stack)
     assert note["error"]["code"] == "FILE_TOO_LARGE"

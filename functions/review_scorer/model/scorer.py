@@ -47,5 +47,12 @@ class FastTextScorer:
             raise BadRecordError('"k" must be a positive integer')
         # fastText's predict reads one line: a newline inside would end it early.
         line = " ".join(record["source"].split()) + "\n"
-        pairs = self._model.f.predict(line, k, 0.0, "strict")
+        pairs = self.predict_line(line, k)
         return {"label": [label for _, label in pairs], "prob": [prob for prob, _ in pairs]}
+
+    def predict_line(self, line: str, k: int = 1) -> list[tuple[float, str]]:
+        """fastText's own predict and nothing else: the ``k`` best ``(probability, label)``
+        pairs, best first, for ``line``, space-separated tokens ending in one newline. No
+        checks: :meth:`predict` is this behind BlazingText's request checks and answer shape."""
+        pairs: list[tuple[float, str]] = self._model.f.predict(line, k, 0.0, "strict")
+        return pairs
