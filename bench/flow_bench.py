@@ -104,7 +104,8 @@ class _ExternalMoto:
 def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
     """One file through the local flow, stage by stage; prints the timings as JSON."""
     from review_scorer_local.flow import LocalFlow
-    from review_scorer_local.stack import LocalModeStack, StackConfig
+    from review_scorer_local.stack import LocalModeStack
+    from review_scorer_local.stack_config import StackConfig
     from review_scorer_local.transform_runner import S3Location
 
     setup_started = time.perf_counter()

@@ -68,7 +68,7 @@ def function_env(
     ``function_environment`` of :class:`Settings` (the one source of every default) with
     ``settings`` (Settings fields, such as ``max_upload_bytes``) over those defaults."""
     from review_scorer.settings import Settings
-    from review_scorer_local.stack import function_environment
+    from review_scorer_local.stack_config import function_environment
 
     config = Settings(bucket_name=bucket, topic_arn=topic_arn, model_name=MODEL_NAME, **settings)
     return {

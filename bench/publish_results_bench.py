@@ -89,19 +89,21 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
 
 def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
     from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+    from review_scorer_local.sagemaker_http import SageMakerHttpServer
 
     sagemaker = SageMakerEmulator("us-east-1")
+    endpoint = SageMakerHttpServer(sagemaker)
     with moto_process() as moto:
         url = moto.url
         topic = client("sns", url).create_topic(Name="bench")["TopicArn"]
-        env = function_env(url, sagemaker.start(), BUCKET, topic)
+        env = function_env(url, endpoint.url, BUCKET, topic)
         try:
             s3 = s3_client(url)
             s3.create_bucket(Bucket=BUCKET)
             sagemaker.create_model({"ModelName": MODEL_NAME, "PrimaryContainer": {}})
             return [_measure(size, s3, sagemaker, env) for size in sizes_mb]
         finally:
-            sagemaker.stop()
+            endpoint.stop()
 
 
 def _measure(size_mb: int, s3: Any, sagemaker: Any, env: dict[str, str]) -> dict[str, Any]:

@@ -81,13 +81,15 @@ def child(event_path: str, warmup_path: str) -> None:
 
 def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
     from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+    from review_scorer_local.sagemaker_http import SageMakerHttpServer
 
     sagemaker = SageMakerEmulator("us-east-1")
+    endpoint = SageMakerHttpServer(sagemaker)
     with moto_process() as moto:
         url = moto.url
         env = function_env(
             url,
-            sagemaker.start(),
+            endpoint.url,
             BUCKET,
             "arn:aws:sns:us-east-1:123456789012:none",
             max_upload_bytes=10 * 1024**3,
@@ -99,7 +101,7 @@ def run(sizes_mb: list[int]) -> list[dict[str, Any]]:
             sagemaker.create_model({"ModelName": MODEL_NAME, "PrimaryContainer": {}})
             return [_measure(size, s3, env) for size in sizes_mb]
         finally:
-            sagemaker.stop()
+            endpoint.stop()
 
 
 def _measure(size_mb: int, s3: Any, env: dict[str, str]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import pytest
 
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.moto_server import start_moto
-from review_scorer_local.stack import LocalModeStack, StackConfig
+from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.stack_config import StackConfig
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"

@@ -60,7 +60,8 @@ def run_local(
         print_notification,
         print_table,
     )
-    from review_scorer_local.stack import LocalModeStack, StackConfig
+    from review_scorer_local.stack import LocalModeStack
+    from review_scorer_local.stack_config import StackConfig
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:

@@ -10,12 +10,10 @@ Transform Job State Change" event to EventBridge when a job ends. boto3 reaches 
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from review_scorer.transform.jobs import SAGEMAKER_NAME_PATTERN, is_sagemaker_name
@@ -34,7 +32,7 @@ Runner = Callable[[dict[str, Any], dict[str, Any]], None]
 
 
 class SageMakerEmulator:
-    """State and operations; the HTTP layer below only translates."""
+    """State and operations; :mod:`review_scorer_local.sagemaker_http` serves them."""
 
     def __init__(self, region: str) -> None:
         self.region = region
@@ -44,7 +42,6 @@ class SageMakerEmulator:
         self._faults: dict[str, list[ApiError]] = {}
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- operations (names as in the SageMaker API) ------------------------------------------
     def create_model(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -173,55 +170,22 @@ class SageMakerEmulator:
     def _arn(self, kind: str, name: str) -> str:
         return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:{kind}/{name.lower()}"
 
-    # -- HTTP ---------------------------------------------------------------------------------
-    def start(self) -> str:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                target = self.headers.get("X-Amz-Target", "")
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, payload = emulator.dispatch(target.partition(".")[2], body)
-                data = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def dispatch(self, operation: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-        handler = getattr(self, method, None) if operation in _OPERATIONS else None
-        if handler is None:
-            return 400, {
-                "__type": "UnknownOperationException",
-                "message": f"local SageMaker does not implement {operation}",
-            }
-        self._calls[operation] = self._calls.get(operation, 0) + 1
-        try:
-            if self._faults.get(operation):
-                raise self._faults[operation].pop(0)
-            return 200, handler(json.loads(body or b"{}"))
-        except ApiError as exc:
-            status = (
-                503 if exc.code == "ServiceUnavailable" else 500 if "Internal" in exc.code else 400
+    # -- the API as review_scorer_local.sagemaker_http serves it -------------------------------
+    def call(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one API operation as the HTTP layer does: counted, faults injected first."""
+        if operation not in OPERATIONS:
+            raise ApiError(
+                "UnknownOperationException", f"local SageMaker does not implement {operation}"
             )
-            return status, {"__type": exc.code, "message": exc.message}
+        self._calls[operation] = self._calls.get(operation, 0) + 1
+        if self._faults.get(operation):
+            raise self._faults[operation].pop(0)
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+        result: dict[str, Any] = getattr(self, method)(request)
+        return result
 
 
-_OPERATIONS = {
+OPERATIONS = {
     "CreateModel",
     "DescribeModel",
     "CreateTransformJob",

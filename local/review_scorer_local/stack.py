@@ -20,10 +20,11 @@ import boto3
 
 from review_scorer import bucket_keys
 from review_scorer.aws import clients
-from review_scorer.settings import Settings
 from review_scorer.transform import jobs
 from review_scorer_local.moto_server import start_moto
 from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+from review_scorer_local.sagemaker_http import SageMakerHttpServer
+from review_scorer_local.stack_config import StackConfig, function_environment
 
 BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
 _MANAGED_ENV = (
@@ -42,47 +43,6 @@ _MANAGED_ENV = (
 )
 
 
-class StackConfig:
-    """The stack's parameters. The functions' settings are :class:`Settings`' defaults (the one
-    source of every default, which the template's parameters match too) with ``overrides``;
-    an override that is not a Settings field, or a value Settings refuses, fails here."""
-
-    def __init__(
-        self,
-        *,
-        bucket: str = "review-scorer-local",
-        region: str = "us-east-1",
-        model_name: str = "review-scorer-local-model",
-        log_level: str = "WARNING",
-        **overrides: Any,
-    ) -> None:
-        unknown = sorted(set(overrides) - set(Settings.model_fields))
-        if unknown:
-            raise TypeError(f"not a setting of the functions: {', '.join(unknown)}")
-        self.bucket, self.region, self.model_name = bucket, region, model_name
-        self.log_level = log_level
-        self.overrides = overrides
-        self.settings = self.function_settings(topic_arn="arn:aws:sns:local:0:unset")
-
-    def function_settings(self, topic_arn: str) -> Settings:
-        return Settings.model_validate(
-            {
-                **self.overrides,
-                "bucket_name": self.bucket,
-                "topic_arn": topic_arn,
-                "model_name": self.model_name,
-            }
-        )
-
-    def __repr__(self) -> str:
-        return f"StackConfig({', '.join(f'{k}={v!r}' for k, v in self.overrides.items())})"
-
-
-def function_environment(settings: Settings) -> dict[str, str]:
-    """The environment variables that give a function ``settings`` (what the template sets)."""
-    return {name.upper(): str(value) for name, value in settings.model_dump().items()}
-
-
 @dataclass
 class Queues:
     uploads: str = ""
@@ -99,6 +59,7 @@ class LocalModeStack:
     moto_server: Any = None
     """A running ThreadedMotoServer to reuse (it is reset, not stopped); else one is started."""
     _owns_moto: bool = False
+    _sagemaker_http: SageMakerHttpServer | None = None
     _saved_env: dict[str, str | None] = field(default_factory=dict)
 
     def __enter__(self) -> LocalModeStack:
@@ -109,7 +70,8 @@ class LocalModeStack:
         # moto keeps its state in process-wide backends: start from nothing, as a new account.
         urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()
         self.sagemaker = SageMakerEmulator(self.config.region)
-        sagemaker_url = self.sagemaker.start()
+        self._sagemaker_http = SageMakerHttpServer(self.sagemaker)
+        sagemaker_url = self._sagemaker_http.url
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(name, None)
         os.environ.update(
@@ -131,8 +93,8 @@ class LocalModeStack:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.sagemaker:
-            self.sagemaker.stop()
+        if self._sagemaker_http:
+            self._sagemaker_http.stop()
         if self._owns_moto:
             self.moto_server.stop()
         for name, value in self._saved_env.items():

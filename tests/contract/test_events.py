@@ -21,7 +21,7 @@ from review_scorer.events import (
 )
 from review_scorer.handlers import publish_results, start_scoring, sweep
 from review_scorer.transform import jobs
-from review_scorer_local.stack import StackConfig
+from review_scorer_local.stack_config import StackConfig
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SAMPLE_FILES = sorted(EVENTS.glob("*.json"))

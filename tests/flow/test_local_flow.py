@@ -15,7 +15,7 @@ from review_scorer.model.scorer import FastTextScorer
 from review_scorer.results.join import neutralise
 from review_scorer.tokenizer import tokenize
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.stack import StackConfig
+from review_scorer_local.stack_config import StackConfig
 from tests.conftest import read_csv, write_csv
 
 SAMPLE = Path(__file__).resolve().parents[2] / "local/review_scorer_local/samples/reviews.csv"
@@ -193,3 +193,39 @@ def test_tokenize_command_prints_one_line_of_tokens_per_line(tmp_path: Path) -> 
         "",
         " ".join(tokenize("It's ok")),
     ]
+
+
+LONG_NAME = "summer-collection-customer-reviews-" * 8 + "final.csv"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "shown"),
+    [
+        ("reviews.csv", "review_body\ngreat fit\n", "SUCCEEDED", "reviews.csv"),
+        ("ревю café 😀.csv", "review_body\ngreat fit\n", "SUCCEEDED", "caf? ?.csv"),
+        ("ревю café.csv", b"review_body\ncaf\xe9\n", "FAILED", "caf?.csv"),
+        (LONG_NAME, "review_body\ngreat fit\n", "SUCCEEDED", LONG_NAME[:40]),
+    ],
+    ids=["ascii", "non-ascii", "non-ascii-refused", "long"],
+)
+def test_the_sns_subject_is_one_ascii_line_under_100_chars_naming_status_and_file(
+    flow: LocalFlow, tmp_path: Path, name: str, body: str | bytes, status: str, shown: str
+) -> None:
+    # Given a file uploaded under this name
+    path = tmp_path / "upload.csv"
+    if isinstance(body, str):
+        path.write_text(body, encoding="utf-8")
+    else:
+        path.write_bytes(body)
+    flow.upload(path, f"incoming/{name}")
+    # When it goes through the flow and its message reaches a subscriber
+    flow.drain()
+    (note,) = flow.notifications()
+    subject = note.subject
+    # Then the subject is what SNS accepts (ASCII, one line, under 100 characters) and tells
+    # the outcome and the file
+    assert note.body["status"] == status
+    assert subject.isascii() and subject.isprintable(), subject
+    assert 0 < len(subject) < 100, len(subject)
+    assert status in subject
+    assert shown in subject, subject

@@ -112,6 +112,8 @@ def test_exit_status_is_one_because_some_files_failed(outcomes: dict[str, Any]) 
 
 
 def test_no_review_text_reaches_the_logs(outcomes: dict[str, Any]) -> None:
+    # (the functions' log lines are in stderr: a run that logged nothing would prove nothing)
+    assert '"message":"file refused"' in outcomes["stderr"]
     for text in ("I love this dress", "cozy", "au lait", "never closes", "poor quality"):
         assert text not in outcomes["stderr"], text
 

@@ -3,6 +3,7 @@ failures on the way; top-k and label names; no review text anywhere."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -23,7 +25,8 @@ from review_scorer.observability import logger
 from review_scorer.tokenizer import tokenize
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import LocalContext, invoke_async
-from review_scorer_local.stack import LocalModeStack, StackConfig
+from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.stack_config import StackConfig
 from tests.conftest import load_event, read_csv, write_csv
 from tests.functional.helpers import (
     event_for,
@@ -284,3 +287,53 @@ def test_no_review_text_in_any_log_line_or_message(
     assert "TRANSFORM_JOB_FAILED" in everything
     for word in ("zebracorn", "quokka", "marzipan"):
         assert word not in everything
+
+
+def staged_then_replaced(stack: LocalModeStack) -> tuple[str, str, str]:
+    """StartScoring staged CSV (version 1), its job ran, then a different file was uploaded at
+    the same key before PublishResults: the job, the key and version 1's id."""
+    event = upload_for_event(stack, CSV)
+    run_start_scoring(stack, event)
+    obj = event["Records"][0]["s3"]["object"]
+    key, version = unquote_plus(obj["key"]), obj["versionId"]
+    replacement = b"id,review_body\n9,a different file\n8,with other rows\n7,three of them\n"
+    stack.client("s3").put_object(Bucket=stack.config.bucket, Key=key, Body=replacement)
+    assert stack.sagemaker is not None
+    (job,) = stack.sagemaker.pending()
+    LocalFlow(stack).run_pending_jobs()
+    return job, key, version
+
+
+def test_a_source_replaced_after_staging_is_joined_from_the_staged_version(
+    stack: LocalModeStack,
+) -> None:
+    # Given a file staged as version 1 and overwritten with other rows before its job ended
+    job, key, _ = staged_then_replaced(stack)
+    assert read_object(stack, key).startswith(b"id,review_body\n9,a different file")
+    # When PublishResults completes the job
+    deliver(stack, completion_event(job))
+    # Then the labeled file holds version 1's rows (the manifest pins the version), not the new
+    (message,) = sns_messages(stack)
+    assert message["status"] == "SUCCEEDED"
+    labeled_key = message["results"].removeprefix(f"s3://{stack.config.bucket}/")
+    labeled = list(csv.DictReader(io.StringIO(read_object(stack, labeled_key).decode())))
+    assert [row["id"] for row in labeled] == ["1", "2", "3", "4"]
+    assert labeled[0]["review_body"] == "I love this dress, it fits perfectly"
+    assert message["rows"]["total"] == 4
+
+
+def test_a_staged_version_deleted_before_the_join_fails_as_source_changed(
+    stack: LocalModeStack,
+) -> None:
+    # Given a file staged as version 1, overwritten, and version 1 itself deleted
+    job, key, version = staged_then_replaced(stack)
+    stack.client("s3").delete_object(Bucket=stack.config.bucket, Key=key, VersionId=version)
+    # When PublishResults completes the job
+    invocation = deliver(stack, completion_event(job))
+    # Then one FAILED message says the source changed, and no labeled file was written
+    assert invocation.error is None
+    (message,) = sns_messages(stack)
+    assert message["status"] == "FAILED"
+    assert message["error"]["code"] == "SOURCE_CHANGED"
+    assert "upload it again" in message["error"]["message"]
+    assert not [k for k in keys(stack, "results/") if k.endswith(".labeled.csv")]

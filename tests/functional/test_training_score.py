@@ -10,7 +10,7 @@ import pytest
 from review_scorer.model.artifact import ModelMetadata, package, unpack
 from review_scorer_local.cli import main
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.stack import StackConfig
+from review_scorer_local.stack_config import StackConfig
 from review_scorer_training.fasttext_local import Hyperparameters, train_model
 from review_scorer_training.synthetic import corpus
 from tests.conftest import read_csv, write_csv

@@ -12,7 +12,8 @@ import pytest
 from review_scorer.handlers import start_scoring
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import LocalContext, invoke_async
-from review_scorer_local.stack import LocalModeStack, StackConfig
+from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.stack_config import StackConfig
 from tests.conftest import read_csv, write_csv
 from tests.functional.helpers import (
     context,
