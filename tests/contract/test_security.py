@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from typing import Any
 
 import cfn
 import iam
 import pytest
-from cfn import FUNCTIONS_DIR, REPO
 
 from review_scorer import bucket_keys
 from review_scorer.settings import Settings
@@ -674,54 +671,33 @@ def test_an_existing_alarm_topic_replaces_the_stack_topic(template: dict[str, An
 
 
 @pytest.mark.parametrize("service", ["review-scorer", "review-scorer-dev"])
-def test_app_metric_alarms_watch_the_metrics_the_code_emits(
+def test_app_metric_alarms_watch_the_service_and_namespace_the_functions_emit_as(
     template: dict[str, Any], service: str
 ) -> None:
+    # That the code emits these metrics (namespace, name, service dimension) when a file is
+    # refused or fails or the sweep errs is tested by running the handlers:
+    # tests/functional/test_metrics.py. What is left for the template: with any ServiceName,
+    # every function runs as that service, and every app alarm watches that service.
+    from review_scorer.observability import NAMESPACE
+
     # Given a stack with this ServiceName
     overrides = {"ServiceName": service}
+    values = cfn.stack(template, {"ModelName": MODEL, **overrides})
     resources = _resolved(template, overrides)
-    function = cfn.functions(template)[START]
-    env = cfn.resolve(function["Environment"]["Variables"], cfn.stack(template, overrides))
-    app_alarms = [k for k in _alarms(resources) if k[0] != "AWS/Lambda" and k[0] != "AWS/SQS"]
-    # When the function's code emits FilesFailed, FilesRefused and SweepErrors there
-    emitted = _emitted_metrics(env, ["FilesFailed", "FilesRefused", "SweepErrors"])
-    # Then each alarm watches exactly a metric the code emits (namespace, name, service)
-    assert sorted(app_alarms) == sorted(emitted)
-
-
-_EMIT = """
-import json, sys
-from review_scorer.observability import count, metrics
-for name in sys.argv[1:]:
-    count(name)
-metrics.flush_metrics()
-"""
-
-
-def _emitted_metrics(env: dict[str, Any], names: list[str]) -> list[tuple[str, str, str]]:
-    """Run the code's Metrics in a fresh interpreter with the function's Powertools settings and
-    read the embedded-metric document it prints (what CloudWatch turns into metrics)."""
-    powertools = {k: str(v) for k, v in env.items() if k.startswith("POWERTOOLS_")}
-    result = subprocess.run(
-        [sys.executable, "-c", _EMIT, *names],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(FUNCTIONS_DIR), **powertools},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    found = []
-    for line in result.stdout.splitlines():
-        if not line.startswith("{"):
-            continue
-        document = json.loads(line)
-        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
-            for metric in directive["Metrics"]:
-                if metric["Name"] in names:
-                    found.append((directive["Namespace"], metric["Name"], document["service"]))
-    return found
+    # When the functions' environments and the app's alarms are resolved
+    services = {
+        name: cfn.resolve(function["Environment"]["Variables"], values)["POWERTOOLS_SERVICE_NAME"]
+        for name, function in cfn.functions(template).items()
+    }
+    app_alarms = [k for k in _alarms(resources) if not k[0].startswith("AWS/")]
+    # Then every function is that service, and every app alarm watches it in the code's namespace
+    assert services == dict.fromkeys(FUNCTIONS, service)
+    assert sorted(app_alarms) == [
+        (NAMESPACE, name, service) for name in ("FilesFailed", "FilesRefused", "SweepErrors")
+    ]
+    for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values():
+        if alarm["Namespace"] == NAMESPACE:
+            assert alarm["Dimensions"] == [{"Name": "service", "Value": service}]
 
 
 def test_alarm_names_are_unique_within_the_stack(resources: dict[str, Any]) -> None:

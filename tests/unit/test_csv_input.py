@@ -16,7 +16,8 @@ from review_scorer.errors import (
     MalformedCsvError,
     MissingColumnError,
 )
-from review_scorer.upload.csv_reader import Limits, Row, read_table
+from review_scorer.upload.byte_stream import CheckedStream
+from review_scorer.upload.csv_reader import READ_BUFFER_BYTES, Limits, Row, read_table
 
 
 def read_rows(data: bytes, column: str = "review_body", limits: Limits | None = None) -> list[Row]:
@@ -144,6 +145,93 @@ def test_cp1252_bytes_are_refused_with_line_and_byte_offset() -> None:
     assert caught.value.line == 3
     assert "0xe9" in caught.value.message
     assert f"byte offset {data.index(0xE9)}" in caught.value.message
+
+
+# --- chunk boundaries: the bytes are checked chunk by chunk as they stream past ---------------
+
+_HEADER = b"id,review_body\n"
+_FILLER = b"9," + b"f" * 61 + b"\n"  # one 64-byte row
+
+
+class ChunkRecorder:
+    """Where each chunk the byte checker reads ends (its running byte offset after the read)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ends: list[int] = []
+        original = CheckedStream.readinto
+
+        def recording(stream: CheckedStream, buffer: bytearray | memoryview) -> int:
+            read = original(stream, buffer)
+            self.ends.append(stream.offset)
+            return read
+
+        monkeypatch.setattr(CheckedStream, "readinto", recording)
+
+
+def first_chunk_end(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The end of the checker's first chunk, found by reading plain ASCII rows (the chunks are
+    the readers' request sizes, whatever the bytes)."""
+    chunks = ChunkRecorder(monkeypatch)
+    rows = (READ_BUFFER_BYTES + 4096) // len(_FILLER)
+    read_rows(_HEADER + _FILLER * rows)
+    monkeypatch.undo()
+    assert chunks.ends, "the byte checker read nothing"
+    return chunks.ends[0]
+
+
+def with_bytes_at(offset: int, middle: bytes, after: bytes = b" fits") -> bytes:
+    """A CSV whose review on one row holds ``middle`` starting at byte ``offset``: filler rows,
+    then ``1,aaa...<middle><after>``, then ``2,ok`` and filler past the next chunk."""
+    filler = _FILLER * ((offset - len(_HEADER) - 16) // len(_FILLER))
+    start = _HEADER + filler + b"1,"
+    row = start + b"a" * (offset - len(start)) + middle + after + b"\n"
+    return row + b"2,ok\n" + _FILLER * 200
+
+
+@pytest.mark.parametrize("char", ["é", "€", "😍"], ids=["2-byte", "3-byte", "4-byte"])
+def test_a_character_split_across_two_chunks_reads_whole(
+    monkeypatch: pytest.MonkeyPatch, char: str
+) -> None:
+    encoded = char.encode()
+    boundary = first_chunk_end(monkeypatch)
+    for before in range(1, len(encoded)):  # bytes of the character in the first chunk
+        # Given a review whose character starts ``before`` bytes ahead of the chunk boundary
+        data = with_bytes_at(boundary - before, encoded)
+        # When the file is read
+        chunks = ChunkRecorder(monkeypatch)
+        rows = read_rows(data)
+        monkeypatch.undo()
+        # Then the character really straddled the boundary, and the review holds it whole
+        assert boundary in chunks.ends
+        review = rows[-202].fields[1]
+        assert review.endswith("a" + char + " fits"), (before, review[-8:])
+        assert [row.problem for row in rows] == [None] * len(rows)
+
+
+@pytest.mark.parametrize(
+    ("bad", "before", "byte"),
+    [
+        (b"\xe9", 1, 0xE9),  # a cp1252 "é" as the first chunk's last byte, ASCII after it
+        (b"\xe2\x82", 2, 0xE2),  # two bytes of a 3-byte character, cut short in the next chunk
+        (b"\xff", 0, 0xFF),  # never valid, as the next chunk's first byte
+        (b"\x80", 0, 0x80),  # a continuation byte with no lead, as the next chunk's first byte
+    ],
+    ids=["lead-byte-last", "cut-sequence", "invalid-first", "continuation-first"],
+)
+def test_an_invalid_byte_at_a_chunk_boundary_is_refused_with_its_line_and_offset(
+    monkeypatch: pytest.MonkeyPatch, bad: bytes, before: int, byte: int
+) -> None:
+    # Given a file whose bad bytes start ``before`` bytes ahead of the chunk boundary
+    boundary = first_chunk_end(monkeypatch)
+    data = with_bytes_at(boundary - before, bad, after=b"x fits")
+    offset = boundary - before
+    # When it is read
+    with pytest.raises(EncodingError) as caught:
+        read_rows(data)
+    # Then the error names the byte, its offset in the file and its line
+    assert caught.value.code == "INVALID_ENCODING"
+    assert f"byte 0x{byte:02x} at byte offset {offset} " in caught.value.message
+    assert caught.value.line == data[:offset].count(b"\n") + 1 > 2
 
 
 def test_utf16_with_bom_is_refused_as_utf16() -> None:

@@ -2,9 +2,25 @@
 
 Every expected token list below is what nltk 3.7 (the course's version) with its English punkt
 data gives for ``nltk.word_tokenize(text.replace(",", "").replace('"', "").lower())``.
+
+``tokenizer_golden.json`` holds review-like texts with the tokens they gave, and the
+``TOKENIZER_VERSION`` they were made with: models record that version, so any change of output
+must come with a new version. After bumping it (or to add a text: append ``{"text": "..."}`` to
+``cases``), regenerate the file from the repository root with::
+
+    .venv/bin/python -m tests.unit.test_tokenizer
+
+which refuses to record changed tokens under an unchanged version.
 """
 
 from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -12,10 +28,61 @@ from hypothesis import strategies as st
 
 from review_scorer.tokenizer import TOKENIZER_VERSION, normalize, split_sentences, tokenize
 
+GOLDEN = Path(__file__).with_name("tokenizer_golden.json")
 
-def test_version_names_the_recipe() -> None:
-    assert isinstance(TOKENIZER_VERSION, str)
-    assert TOKENIZER_VERSION.startswith("nltk-punkt-treebank-")
+
+def _golden() -> dict[str, Any]:
+    document = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def test_golden_texts_give_the_tokens_recorded_under_this_tokenizer_version() -> None:
+    # Given the golden texts and the version their tokens were recorded with
+    golden = _golden()
+    assert len(golden["cases"]) >= 40
+    assert golden["tokenizer_version"] == TOKENIZER_VERSION, (
+        f"TOKENIZER_VERSION is {TOKENIZER_VERSION!r} but {GOLDEN.name} was made with "
+        f"{golden['tokenizer_version']!r}: regenerate it (see this module's docstring)"
+    )
+    # When each text is tokenized
+    changed = [
+        (case["text"], case["tokens"], tokens)
+        for case in golden["cases"]
+        if (tokens := tokenize(case["text"])) != case["tokens"]
+    ]
+    # Then every text gives the tokens recorded under this version
+    assert not changed, (
+        f"the tokens of {len(changed)} golden texts changed while TOKENIZER_VERSION is still "
+        f"{TOKENIZER_VERSION!r}: bump TOKENIZER_VERSION (models record it) and regenerate "
+        f"{GOLDEN.name}; first (text, recorded, now): {changed[0]}"
+    )
+
+
+def regenerate_golden() -> None:
+    """Record the current tokens of every golden text under the current TOKENIZER_VERSION;
+    refuses if a recorded text's tokens changed and the version did not."""
+    golden = _golden()
+    same_version = golden["tokenizer_version"] == TOKENIZER_VERSION
+    cases = []
+    for case in golden["cases"]:
+        tokens = tokenize(case["text"])
+        if same_version and "tokens" in case and case["tokens"] != tokens:
+            sys.exit(
+                f"tokens of {case['text']!r} changed under an unchanged TOKENIZER_VERSION "
+                f"{TOKENIZER_VERSION!r}: bump it first"
+            )
+        cases.append({"text": case["text"], "tokens": tokens})
+    lines = ",\n".join(f"    {json.dumps(case, ensure_ascii=False)}" for case in cases)
+    GOLDEN.write_text(
+        f'{{\n  "tokenizer_version": {json.dumps(TOKENIZER_VERSION)},\n'
+        f'  "cases": [\n{lines}\n  ]\n}}\n',
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    regenerate_golden()
 
 
 def test_commas_and_double_quotes_are_removed_and_text_lowercased() -> None:
@@ -197,19 +264,54 @@ def test_a_lone_surrogate_does_not_raise() -> None:
     assert tokenize("bad \ud800 byte.") == ["bad", "\ud800", "byte", "."]
 
 
+GROWTH = 16  # the big input is GROWTH times the small one
+MAX_TIME_RATIO = 64  # linear work: about 16; quadratic: about 256
+
+
+def _best_seconds(
+    text: str, *, under: float = 0.0, over: float = float("inf"), tries: int = 5
+) -> float:
+    """The fastest of up to ``tries`` runs of ``tokenize(text)``; stops early once a run is
+    under ``under`` or the fastest so far is over ``over`` (no retry is that much faster)."""
+    best = float("inf")
+    for _ in range(tries):
+        started = time.perf_counter()
+        tokenize(text)
+        best = min(best, time.perf_counter() - started)
+        if best < under or best > over:
+            break
+    return best
+
+
 @pytest.mark.parametrize(
-    ("text", "tokens"),
+    ("make", "tokens", "n"),
     [
-        ("a." + " " * 100_000 + "b", ["a.", "b"]),
-        ("x." + ")" * 100_000 + " y", ["x", ".", *[")"] * 100_000, "y"]),
-        ("a.\t" * 30_000, ["a."] * 29_999 + ["a", "."]),
-        ("wow! " * 30_000, ["wow", "!"] * 30_000),
+        (lambda n: "a." + " " * n + "b", lambda n: ["a.", "b"], 2_000),
+        (lambda n: "x." + ")" * n + " y", lambda n: ["x", ".", *[")"] * n, "y"], 2_000),
+        (lambda n: "a.\t" * n, lambda n: ["a."] * (n - 1) + ["a", "."], 700),
+        (lambda n: "wow! " * n, lambda n: ["wow", "!"] * n, 400),
     ],
     ids=["spaces", "closers", "tabs", "sentences"],
 )
-def test_long_pathological_input_takes_linear_time(text: str, tokens: list[str]) -> None:
-    # (quadratic regex backtracking or rescanning would make this test hang)
-    assert tokenize(text) == tokens
+def test_long_pathological_input_takes_linear_time(
+    make: Callable[[int], str], tokens: Callable[[int], list[str]], n: int
+) -> None:
+    # A timed test, but only relative, and within one test: the same adversarial input at n and
+    # at 16n, each the best of a few runs (a noisy neighbour only ever slows a run down). Linear
+    # work makes the ratio about 16, quadratic backtracking or rescanning about 256; the bound,
+    # 64, leaves room for a loaded machine without letting quadratic work pass. The sizes are
+    # small so that a quadratic tokenizer fails in seconds rather than hangs.
+    # Given the input at n (tokenized right) and at 16n
+    small, big = make(n), make(GROWTH * n)
+    assert tokenize(small) == tokens(n)
+    # When each is timed
+    small_seconds = _best_seconds(small)
+    big_seconds = _best_seconds(
+        big, under=small_seconds * GROWTH * 2, over=small_seconds * MAX_TIME_RATIO * 4
+    )
+    # Then 16 times the input takes well under 16**2 times as long
+    ratio = big_seconds / small_seconds
+    assert ratio < MAX_TIME_RATIO, f"{GROWTH}x the input took {ratio:.0f}x as long"
 
 
 _PIECES = [*"ab iI5.?!'\"`,:;()[]{}<>-*&$%#@…–—“”‘’«»„\n\t\u2028\x85\x00ıſℂ😍"]
