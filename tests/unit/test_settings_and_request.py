@@ -55,13 +55,15 @@ def test_request_is_blazingtext_json_lines_over_the_shard_prefix() -> None:
 
 
 def test_request_encrypts_output_and_volume_with_the_stack_keys() -> None:
-    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    # two different keys, so that one put in the other's place shows
+    output = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    volume = "arn:aws:kms:us-east-1:123456789012:key/5678efgh-56ef-78gh-90ij-5678901234ef"
     settings = load_settings(
-        {**ENV, "TRANSFORM_KMS_KEY_ARN": key, "TRANSFORM_VOLUME_KMS_KEY_ARN": key}
+        {**ENV, "TRANSFORM_KMS_KEY_ARN": output, "TRANSFORM_VOLUME_KMS_KEY_ARN": volume}
     )
     request = transform_request("rs-abc", "my-bucket", shard_count=1, settings=settings)
-    assert request["TransformOutput"]["KmsKeyId"] == key
-    assert request["TransformResources"]["VolumeKmsKeyId"] == key
+    assert request["TransformOutput"]["KmsKeyId"] == output
+    assert request["TransformResources"]["VolumeKmsKeyId"] == volume
 
 
 def test_label_names_must_be_label_equals_name() -> None:
