@@ -56,7 +56,8 @@ def flow(stack: LocalModeStack) -> LocalFlow:
 
 
 def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     template = _packaged(yaml_parse(Path(path).read_text(encoding="utf-8")))
     parameters = dict(item.split("=", 1) for item in overrides)
-    transformed = transform(template, parameters, _NoManagedPolicies())  # type: ignore[arg-type]
+    transformed = transform(template, parameters, _NoManagedPolicies())
     json.dump(transformed, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
     return 0

@@ -590,7 +590,7 @@ def test_start_scoring_may_not_create_a_job_for_another_model_key_instance_or_pr
     values = cfn.stack(template, {"ModelName": MODEL})
     statements, _ = _start_scoring(template, values)
     job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/rs-0123456789abcdef"
-    allowed = {
+    allowed: dict[str, Any] = {
         "sagemaker:ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{MODEL}",
         "sagemaker:OutputKmsKey": "<DataKey.Arn>",
         "sagemaker:VolumeKmsKey": "<DataKey.Arn>",

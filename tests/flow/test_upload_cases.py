@@ -104,7 +104,7 @@ def scored(outcomes: dict[str, Any], name: str, total: int) -> dict[str, Any]:
     line = outcome(outcomes, name)
     assert line["status"] == "SUCCEEDED", line["error"]
     assert line["rows"]["total"] == total
-    return line  # type: ignore[no-any-return]
+    return line
 
 
 def test_exit_status_is_one_because_some_files_failed(outcomes: dict[str, Any]) -> None:

@@ -279,7 +279,7 @@ def test_no_review_text_in_any_log_line_or_message(
     ]
     metrics = [json.dumps(m) for d in deliveries for m in d.invocation.metrics]
     # Then no review word appears in any of it (the labeled CSV itself holds the reviews)
-    logger.removeHandler(handler)
+    logger.removeHandler(handler)  # type: ignore[attr-defined]  # Powertools forwards to logging
     everything = "\n".join(
         [logs.getvalue(), captured.out, captured.err, *messages, *documents, *metrics]
     )

@@ -30,7 +30,7 @@ def test_random_bytes_give_rows_or_a_typed_error_never_a_traceback(
 
 
 text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=40
 )
 
 

@@ -15,12 +15,14 @@ from pydantic import ValidationError
 from review_scorer.settings import Settings
 from review_scorer.transform import jobs
 
-_NAME_SHAPE = (
+_INPUT = (
     botocore.session.get_session()
     .get_service_model("sagemaker")
     .operation_model("CreateTransformJob")
-    .input_shape.members["TransformJobName"]
+    .input_shape
 )
+assert _INPUT is not None
+_NAME_SHAPE = _INPUT.members["TransformJobName"]
 
 
 def accepted_by_sagemaker(name: str) -> bool:
