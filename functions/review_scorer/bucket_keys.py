@@ -12,7 +12,11 @@ import posixpath
 INCOMING_PREFIX = "incoming/"
 UPLOAD_SUFFIX = ".csv"
 GZIP_UPLOAD_SUFFIX = ".csv.gz"
-UPLOAD_SUFFIXES = (GZIP_UPLOAD_SUFFIX, UPLOAD_SUFFIX)  # one S3 trigger each
+# Matched without regard to case (reviews.CSV is a CSV too). S3's suffix filters are
+# case-sensitive (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html),
+# so the trigger filters on the prefix only and StartScoring refuses what is not a CSV, with a
+# message: no upload under incoming/ goes unanswered.
+UPLOAD_SUFFIXES = (GZIP_UPLOAD_SUFFIX, UPLOAD_SUFFIX)
 STAGING_PREFIX = "staging/"
 PREDICTIONS_PREFIX = "predictions/"
 RESULTS_PREFIX = "results/"
@@ -32,7 +36,7 @@ def upload_name(key: str) -> str:
     """
     name = key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
     for suffix in UPLOAD_SUFFIXES:
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
@@ -87,13 +91,15 @@ def quarantine_error_key(name: str) -> str:
     return f"{QUARANTINE_PREFIX}{name}/error.json"
 
 
+def is_under_incoming(key: str) -> bool:
+    """True for the objects the upload trigger fires on: anything under ``incoming/`` but the
+    zero-byte "folder" placeholders the S3 console creates (their keys end in "/")."""
+    return key.startswith(INCOMING_PREFIX) and not key.endswith("/")
+
+
 def is_upload(key: str) -> bool:
-    """True for the keys the upload trigger fires on (folder placeholders excluded)."""
-    return (
-        key.startswith(INCOMING_PREFIX)
-        and key.endswith(UPLOAD_SUFFIXES)
-        and key.rstrip("/") == key  # S3 console folder placeholders end in "/"
-    )
+    """True for the files the app scores: a .csv or .csv.gz under ``incoming/``, any case."""
+    return is_under_incoming(key) and key.lower().endswith(UPLOAD_SUFFIXES)
 
 
 def s3_uri(bucket: str, key: str) -> str:

@@ -103,3 +103,21 @@ class TransformJobRejectedError(ScoringError):
     """SageMaker refused to start the job for a reason a retry cannot fix."""
 
     code = "TRANSFORM_JOB_REJECTED"
+
+
+class NoTransformCapacityError(ScoringError):
+    """The account's transform-instance quota for the instance type is 0: no wait can help."""
+
+    code = "NO_TRANSFORM_CAPACITY"
+
+
+class CapacityWaitExpiredError(ScoringError):
+    """The file waited for a free transform instance longer than the stack allows."""
+
+    code = "TRANSFORM_CAPACITY_WAIT_EXPIRED"
+
+
+class UnsupportedFileTypeError(InputError):
+    """An object under incoming/ that is not a .csv or .csv.gz file."""
+
+    code = "UNSUPPORTED_FILE_TYPE"

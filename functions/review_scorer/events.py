@@ -16,6 +16,8 @@ models in the contract tests.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
@@ -53,12 +55,46 @@ class S3EventRecord(BaseModel):
     model_config = _LENIENT
     event_source: str = Field(alias="eventSource")
     event_name: str = Field(alias="eventName")
+    event_time: datetime | None = Field(default=None, alias="eventTime")
     s3: S3Entity
 
 
 class S3Event(BaseModel):
     model_config = _LENIENT
     records: list[S3EventRecord] = Field(alias="Records")
+
+
+class SqsAttributes(BaseModel):
+    model_config = _LENIENT
+    approximate_receive_count: int = Field(default=1, alias="ApproximateReceiveCount")
+    sent_timestamp: int | None = Field(default=None, alias="SentTimestamp")
+
+
+class SqsRecord(BaseModel):
+    """One message of the intake queue; its body is what S3 sent (an S3 event, or the
+    ``s3:TestEvent`` S3 sends once when the notification is configured)."""
+
+    model_config = _LENIENT
+    message_id: str = Field(alias="messageId")
+    receipt_handle: str = Field(alias="receiptHandle")
+    body: str
+    attributes: SqsAttributes = Field(default_factory=SqsAttributes)
+    event_source_arn: str = Field(default="", alias="eventSourceARN")
+
+    def uploads(self) -> list[S3EventRecord]:
+        """The S3 records in the body; none for S3's test event."""
+        document = json.loads(self.body)
+        if "Records" not in document:
+            return []
+        return S3Event.model_validate(document).records
+
+
+class SqsEvent(BaseModel):
+    """What the event source mapping hands StartScoring: a batch of intake messages
+    (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html)."""
+
+    model_config = _LENIENT
+    records: list[SqsRecord] = Field(alias="Records")
 
 
 class TransformJobDetail(BaseModel):
@@ -86,6 +122,10 @@ class ScheduledEvent(BaseModel):
 
 def parse_s3_event(event: dict[str, Any]) -> S3Event:
     return S3Event.model_validate(event)
+
+
+def parse_intake_event(event: dict[str, Any]) -> SqsEvent:
+    return SqsEvent.model_validate(event)
 
 
 def parse_transform_event(event: dict[str, Any]) -> TransformJobStateChange:

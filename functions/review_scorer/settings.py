@@ -51,6 +51,20 @@ class Settings(BaseModel):
     max_reject_share: float = Field(
         default=0.05, ge=0.0, le=1.0, description="more rejected rows than this: file refused"
     )
+    # --- waiting for transform capacity (the intake queue is the waiting room) ---------------
+    intake_queue_url: str = Field(default="", description="where uploads wait; the sweep re-sends")
+    transform_instance_limit: int = Field(
+        default=4, ge=1, le=100, description="transform instances this stack may use at once"
+    )
+    max_wait_seconds: int = Field(
+        default=6 * 3600, ge=60, le=16 * 3600, description="longest wait for capacity"
+    )
+    wait_backoff_seconds: int = Field(
+        default=60, ge=0, le=900, description="first wait before a file tries again"
+    )
+    reconcile_after_seconds: int = Field(
+        default=3600, ge=60, description="an upload with no outcome and no job this old is re-sent"
+    )
 
     @field_validator("label_names")
     @classmethod

@@ -52,6 +52,7 @@ def run_local(
     out_dir: Path,
     as_json: bool,
     show_rows: bool = False,
+    transform_instance_quota: int | None = None,
 ) -> int:
     from review_scorer_local.flow import LocalFlow
     from review_scorer_local.report import (
@@ -70,11 +71,13 @@ def run_local(
     model = model or _default_model()
     _check_model(model)
     failures = 0
-    with LocalModeStack(StackConfig(review_column=review_column)) as stack:
+    config = StackConfig(
+        review_column=review_column, transform_instance_quota=transform_instance_quota
+    )
+    with LocalModeStack(config) as stack:
         stack.register_model(model)
         flow = LocalFlow(stack)
-        for path in files:
-            result = flow.run_file(path, out_dir)
+        for result in flow.run_files(files, out_dir):  # all arrive together, as a burst would
             failures += not result.ok
             if as_json:
                 print(json.dumps(result.summary), flush=True)
@@ -108,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("files", nargs="+", type=Path, metavar="FILE")
     run.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
     run.add_argument("--review-column", default="review_body")
+    run.add_argument(
+        "--transform-instance-quota", type=int, metavar="N",
+        help="the account's transform-instance quota the local SageMaker enforces, as AWS does "
+        "with ResourceLimitExceeded (default: unlimited; 0: no job can start)",
+    )  # fmt: skip
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
     run.add_argument(
         "--json",
@@ -157,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 review_column=args.review_column,
                 out_dir=args.out,
                 as_json=args.json,
+                transform_instance_quota=args.transform_instance_quota,
             )
         if args.command == "tokenize":
             for line in sys.stdin:

@@ -7,14 +7,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from review_scorer import bucket_keys
 from review_scorer.handlers import publish_results, start_scoring
 from review_scorer.model.scorer import FastTextScorer
-from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async
+from review_scorer_local.file_results import Delivery, FileResult, Notification
+from review_scorer_local.intake_mapping import IntakeMapping
+from review_scorer_local.lambda_invoke import invoke_async
 from review_scorer_local.sagemaker_endpoint import Runner, SageMakerEmulator
 from review_scorer_local.stack import LocalModeStack
 from review_scorer_local.transform_runner import S3Location, run_job
@@ -23,55 +24,14 @@ START_SCORING = "StartScoringFunction"
 PUBLISH_RESULTS = "PublishResultsFunction"
 
 
-@dataclass
-class Delivery:
-    """One event handed to a function (``START_SCORING`` or ``PUBLISH_RESULTS``) and how the
-    asynchronous invocation went."""
-
-    function: str
-    event: dict[str, Any]
-    invocation: AsyncInvocation
-
-
-@dataclass
-class Notification:
-    """One SNS message as a subscriber receives it."""
-
-    subject: str
-    body: dict[str, Any]
-    attributes: dict[str, str]
-
-
-@dataclass
-class FileResult:
-    path: Path
-    key: str
-    notifications: list[Notification] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
-    labeled_csv: Path | None = None
-
-    @property
-    def summary(self) -> dict[str, Any] | None:
-        return self.notifications[-1].body if self.notifications else None
-
-    @property
-    def failed_invocations(self) -> list[Delivery]:
-        return [d for d in self.deliveries if d.invocation.error]
-
-    @property
-    def ok(self) -> bool:
-        summary = self.summary
-        return bool(summary and summary["status"] == "SUCCEEDED" and not self.failed_invocations)
-
-
 class LocalFlow:
     """Uploads files and pumps the stack's queues into the handlers until all is quiet.
 
     What AWS would do next, one public step each; :meth:`drain` repeats them until none has
     anything left to do:
 
-    1. :meth:`deliver_uploads`: the S3 events waiting in the uploads queue go to StartScoring
-       (the S3 trigger);
+    1. :meth:`deliver_uploads`: the S3 events waiting in the intake queue go to StartScoring in
+       batches, as the event source mapping hands them over (:mod:`.intake_mapping`);
     2. :meth:`run_pending_jobs`: the transform jobs StartScoring started run, as SageMaker runs
        them, and each sends its job-state-change event;
     3. :meth:`deliver_job_events`: those events go to PublishResults (the EventBridge rule).
@@ -92,6 +52,9 @@ class LocalFlow:
         self._scorers: dict[str, FastTextScorer] = {}
         self._s3 = stack.client("s3")
         self._sqs = stack.client("sqs")
+        self.intake = IntakeMapping(
+            self._sqs, stack.queues.intake, stack.queues.intake_arn, stack.config.region
+        )
 
     def upload(self, path: Path, key: str | None = None) -> str:
         """Put ``path`` in the bucket (under ``incoming/`` by default); S3 queues its event."""
@@ -101,11 +64,11 @@ class LocalFlow:
 
     # -- the steps ------------------------------------------------------------------------------
     def deliver_uploads(self) -> list[Delivery]:
-        """Hand every pending S3 event of the uploads queue to StartScoring; the deliveries.
-
-        S3's ``s3:TestEvent`` (sent when the notification is configured) is consumed and
-        skipped: it goes to queues, never to a Lambda trigger."""
-        return self._deliver(self.stack.queues.uploads, START_SCORING)
+        """Hand every visible message of the intake queue to StartScoring, in batches; the
+        deliveries. Messages StartScoring asks to see again later (a file waiting for
+        transform capacity) stay in the queue, out of sight (see :meth:`drain`)."""
+        os.environ.update(self.stack.function_environment())
+        return [Delivery(START_SCORING, e, i) for e, i in self.intake.deliver()]
 
     def run_pending_jobs(self) -> list[str]:
         """Run every InProgress transform job with :attr:`job_runner` (the registered model, by
@@ -119,14 +82,25 @@ class LocalFlow:
         return self._deliver(self.stack.queues.transform_events, PUBLISH_RESULTS)
 
     def drain(self) -> list[Delivery]:
-        """Deliver every pending event and run every pending job, until nothing is left."""
+        """Deliver every pending event and run every pending job, until nothing is left.
+
+        Files waiting for capacity come back as soon as all else is quiet (local mode skips the
+        wait, not the rule); if they still cannot start and nothing else moves, they are left
+        waiting in the queue rather than retried forever."""
         deliveries: list[Delivery] = []
+        just_released = False
         while True:
+            settled = self.intake.settled
             batch = self.deliver_uploads()
             ran = self.run_pending_jobs()
-            batch += self.deliver_job_events()
-            deliveries += batch
-            if not batch and not ran:
+            events = self.deliver_job_events()
+            deliveries += batch + events
+            if ran or events or self.intake.settled > settled:
+                just_released = False
+            elif self.intake.waiting and not just_released:
+                self.intake.release_waiting()
+                just_released = True
+            else:
                 return deliveries
 
     # -- what the steps use -----------------------------------------------------------------------
@@ -160,20 +134,41 @@ class LocalFlow:
 
     def run_file(self, path: Path, out_dir: Path) -> FileResult:
         """One file through the whole flow; the labeled CSV is copied into ``out_dir``."""
-        result = FileResult(path=path, key=self.upload(path))
-        result.deliveries = self.drain()
-        result.notifications = self.notifications()
-        summary = result.summary
-        if summary and summary.get("results"):
-            target = S3Location.parse(summary["results"])
-            local = out_dir / Path(target.key).name
-            out_dir.mkdir(parents=True, exist_ok=True)
-            # one streamed GET: moto answers download_file's ranged GETs slowly for big objects
-            body = self._s3.get_object(Bucket=target.bucket, Key=target.key)["Body"]
-            with local.open("wb") as out:
-                shutil.copyfileobj(body, out, 1024 * 1024)
-            result.labeled_csv = local
+        (result,) = self.run_files([path], out_dir)
         return result
+
+    def run_files(self, paths: list[Path], out_dir: Path) -> list[FileResult]:
+        """Files uploaded together, as a burst would arrive, then the whole flow until quiet;
+        each file's messages (matched by its source), and labeled CSVs copied to ``out_dir``."""
+        keys: list[str] = []
+        for number, path in enumerate(paths):
+            key = f"{bucket_keys.INCOMING_PREFIX}{path.name}"
+            keys.append(
+                key if key not in keys else f"{bucket_keys.INCOMING_PREFIX}{number}/{path.name}"
+            )
+        results = [
+            FileResult(path=p, key=self.upload(p, k)) for p, k in zip(paths, keys, strict=True)
+        ]
+        deliveries = self.drain()
+        notifications = self.notifications()
+        bucket = self.stack.config.bucket
+        for result in results:
+            source = bucket_keys.s3_uri(bucket, result.key)
+            result.notifications = [n for n in notifications if n.body.get("source") == source]
+            result.deliveries = [d for d in deliveries if result.concerns(d)]
+            if result.summary and result.summary.get("results"):
+                result.labeled_csv = self._download(result.summary["results"], out_dir)
+        return results
+
+    def _download(self, uri: str, out_dir: Path) -> Path:
+        target = S3Location.parse(uri)
+        local = out_dir / Path(target.key).name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # one streamed GET: moto answers download_file's ranged GETs slowly for big objects
+        body = self._s3.get_object(Bucket=target.bucket, Key=target.key)["Body"]
+        with local.open("wb") as out:
+            shutil.copyfileobj(body, out, 1024 * 1024)
+        return local
 
     @property
     def _sagemaker(self) -> SageMakerEmulator:

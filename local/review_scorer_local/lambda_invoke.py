@@ -18,6 +18,11 @@ from typing import Any
 
 ASYNC_ATTEMPTS = 3
 
+running_function: str | None = None
+"""The function whose handler runs now (``StartScoringFunction`` ...), else None: tests that
+record the AWS calls each function makes read it. A module variable, not a contextvar: the S3
+transfer manager makes its calls from threads of its own."""
+
 
 @dataclass
 class LocalContext:
@@ -59,12 +64,26 @@ Handler = Callable[[dict[str, Any], Any], Any]
 def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) -> AsyncInvocation:
     """Up to three attempts with one request id: Lambda keeps it across the retries of an
     asynchronous event."""
+    return _invoke(handler, event, function_name, ASYNC_ATTEMPTS)
+
+
+def invoke_once(handler: Handler, event: dict[str, Any], function_name: str) -> AsyncInvocation:
+    """One synchronous attempt, as an event source mapping invokes: a failed batch is not
+    retried by Lambda but comes back through the queue."""
+    return _invoke(handler, event, function_name, 1)
+
+
+def _invoke(
+    handler: Handler, event: dict[str, Any], function_name: str, attempts: int
+) -> AsyncInvocation:
+    global running_function  # see running_function
     invocation = AsyncInvocation()
     context = LocalContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
-    for attempt in range(1, ASYNC_ATTEMPTS + 1):
+    for attempt in range(1, attempts + 1):
         invocation.attempts = attempt
         stdout = io.StringIO()
         try:
+            running_function = function_name
             with contextlib.redirect_stdout(stdout):
                 invocation.result = handler(event, context)
         except Exception as exc:
@@ -72,6 +91,7 @@ def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) ->
         else:
             invocation.error = None
         finally:
+            running_function = None
             invocation.metrics += _metric_documents(stdout.getvalue())
         if invocation.error is None:
             return invocation

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from review_scorer.results.join import RESULT_COLUMNS
-from review_scorer_local.flow import FileResult
+from review_scorer_local.file_results import FileResult
 
 
 def outcome_line(result: FileResult) -> str:
     summary = result.summary
     if summary is None:
         errors = "; ".join(d.invocation.error or "" for d in result.failed_invocations)
-        return f"{result.path.name}: NO OUTCOME (a function failed 3 times: {errors or 'unknown'})"
+        if not errors:  # its message is still in the intake queue
+            return f"{result.path.name}: NO OUTCOME YET (waiting for transform capacity)"
+        return f"{result.path.name}: NO OUTCOME (a function failed: {errors})"
     rows = summary["rows"]
     text = (
         f"{result.path.name}: {summary['status']}  {rows['total']} rows "

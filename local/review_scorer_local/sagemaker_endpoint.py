@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from review_scorer.transform.jobs import SAGEMAKER_NAME_PATTERN, is_sagemaker_name
+from review_scorer_local.transform_quota import quota_exceeded
 
 ACCOUNT = "123456789012"
 
@@ -42,6 +43,7 @@ class SageMakerEmulator:
         self._faults: dict[str, list[ApiError]] = {}
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.instance_quota: int | None = None  # the account's, per instance type (None: none)
 
     # -- operations (names as in the SageMaker API) ------------------------------------------
     def create_model(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +81,9 @@ class SageMakerEmulator:
                     f"Job name must be unique within an AWS account and region, and a job with "
                     f"this name already exists ({self._arn('transform-job', name)})",
                 )
+            exceeded = quota_exceeded(self.jobs, req, self.instance_quota)
+            if exceeded:
+                raise ApiError("ResourceLimitExceeded", exceeded)
             arn = self._arn("transform-job", name)
             self.jobs[name] = {
                 **req,

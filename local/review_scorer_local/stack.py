@@ -20,6 +20,7 @@ import boto3
 
 from review_scorer import bucket_keys
 from review_scorer.aws import clients
+from review_scorer.logic.intake import MAX_RECEIVES, VISIBILITY_TIMEOUT_SECONDS
 from review_scorer.transform import jobs
 from review_scorer_local.moto_server import start_moto
 from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
@@ -45,9 +46,11 @@ _MANAGED_ENV = (
 
 @dataclass
 class Queues:
-    uploads: str = ""
+    intake: str = ""  # S3 -> here -> StartScoring (the template's IntakeQueue)
+    intake_dead_letters: str = ""
     transform_events: str = ""
     notifications: str = ""
+    intake_arn: str = ""
 
 
 @dataclass
@@ -70,6 +73,7 @@ class LocalModeStack:
         # moto keeps its state in process-wide backends: start from nothing, as a new account.
         urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"").close()
         self.sagemaker = SageMakerEmulator(self.config.region)
+        self.sagemaker.instance_quota = self.config.transform_instance_quota
         self._sagemaker_http = SageMakerHttpServer(self.sagemaker)
         sagemaker_url = self._sagemaker_http.url
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -109,7 +113,8 @@ class LocalModeStack:
 
     def function_environment(self) -> dict[str, str]:
         """What the template sets on the functions (see Settings)."""
-        return function_environment(self.config.function_settings(self.topic_arn))
+        settings = self.config.function_settings(self.topic_arn, self.queues.intake)
+        return function_environment(settings)
 
     def register_model(self, archive: Path) -> str:
         """Upload ``model.tar.gz`` and create the SageMaker Model the stack's parameter names."""
@@ -131,30 +136,31 @@ class LocalModeStack:
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         self.topic_arn = sns.create_topic(Name="review-scorer-notifications")["TopicArn"]
-        arns = {}
-        for name in ("uploads", "transform_events", "notifications"):
-            url = sqs.create_queue(QueueName=f"review-scorer-{name.replace('_', '-')}")["QueueUrl"]
+        arns: dict[str, str] = {}
+        for name in ("intake_dead_letters", "intake", "transform_events", "notifications"):
+            attributes = {}
+            if name == "intake":  # the template's IntakeQueue: redrive and visibility timeout
+                redrive = {"deadLetterTargetArn": arns["intake_dead_letters"]}
+                attributes = {
+                    "VisibilityTimeout": str(VISIBILITY_TIMEOUT_SECONDS),
+                    "RedrivePolicy": json.dumps({**redrive, "maxReceiveCount": MAX_RECEIVES}),
+                }
+            queue_name = f"review-scorer-{name.replace('_', '-')}"
+            url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
             setattr(self.queues, name, url)
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-            arns[name] = attributes["Attributes"]["QueueArn"]
-        # The template's S3 triggers: StartScoring on incoming/*.csv and incoming/*.csv.gz
-        triggers = [
-            {
-                "QueueArn": arns["uploads"],
-                "Events": ["s3:ObjectCreated:*"],
-                "Filter": {
-                    "Key": {
-                        "FilterRules": [
-                            {"Name": "prefix", "Value": bucket_keys.INCOMING_PREFIX},
-                            {"Name": "suffix", "Value": suffix},
-                        ]
-                    }
-                },
-            }
-            for suffix in bucket_keys.UPLOAD_SUFFIXES
-        ]
+            found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            arns[name] = found["Attributes"]["QueueArn"]
+        self.queues.intake_arn = arns["intake"]
+        # The template's upload notification: everything under incoming/ to the intake queue
+        trigger = {
+            "QueueArn": arns["intake"],
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {
+                "Key": {"FilterRules": [{"Name": "prefix", "Value": bucket_keys.INCOMING_PREFIX}]}
+            },
+        }
         s3.put_bucket_notification_configuration(
-            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": triggers}
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [trigger]}
         )
         # The template's EventBridge rule: PublishResults on this stack's finished jobs
         pattern = jobs.transform_event_pattern(self.config.settings.job_name_prefix)

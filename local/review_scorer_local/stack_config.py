@@ -23,6 +23,7 @@ class StackConfig:
         region: str = "us-east-1",
         model_name: str = "review-scorer-local-model",
         log_level: str = "WARNING",
+        transform_instance_quota: int | None = None,
         **overrides: Any,
     ) -> None:
         unknown = sorted(set(overrides) - set(Settings.model_fields))
@@ -30,16 +31,19 @@ class StackConfig:
             raise TypeError(f"not a setting of the functions: {', '.join(unknown)}")
         self.bucket, self.region, self.model_name = bucket, region, model_name
         self.log_level = log_level
+        self.transform_instance_quota = transform_instance_quota
+        """The account's transform-instance quota the local SageMaker enforces (None: none)."""
         self.overrides = overrides
         self.settings = self.function_settings(topic_arn="arn:aws:sns:local:0:unset")
 
-    def function_settings(self, topic_arn: str) -> Settings:
+    def function_settings(self, topic_arn: str, intake_queue_url: str = "") -> Settings:
         return Settings.model_validate(
             {
                 **self.overrides,
                 "bucket_name": self.bucket,
                 "topic_arn": topic_arn,
                 "model_name": self.model_name,
+                "intake_queue_url": intake_queue_url,
             }
         )
 

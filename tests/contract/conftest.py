@@ -7,11 +7,13 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aws_calls
 import cfn  # tests/contract is on sys.path (rootdir-relative conftest, no __init__.py)
+import iam
 import pytest
 
 SamRunner = Callable[..., subprocess.CompletedProcess[str]]
@@ -132,3 +134,19 @@ def sam(sam_cli: Path, sam_env: dict[str, str]) -> SamRunner:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[iam.Simulator]:
+    """The IAM simulator (``make tools`` installs it), one node process for the session."""
+    running = iam.Simulator()
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="session")
+def recorder() -> aws_calls.Recorder:
+    """Records the AWS calls the handlers make, from now on, for the whole session."""
+    recording = aws_calls.Recorder()
+    recording.install()
+    return recording

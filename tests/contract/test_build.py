@@ -5,11 +5,15 @@ Python, as deployed) and one for this host (``LAMBDA_PLATFORM``/``LAMBDA_PYTHON`
 because the real bundle's compiled wheels (pydantic-core for aarch64/cp313) cannot be imported
 here. The real bundle is checked for content and size, the host bundle for importing.
 pip needs its package index (or its cache) for these builds.
+
+The bundle carries its own boto3 and botocore, pinned: the code sends parameters an older
+runtime SDK does not know (S3 conditional writes), and AWS recommends packaging the SDK
+(https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). The bundled botocore is checked
+against every call the code makes.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import platform
 import re
@@ -21,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cfn
 import pytest
 from cfn import FUNCTIONS_DIR, REPO, TEMPLATE
+from code_calls import S3_TRANSFER, ServiceModels, sdk_calls
 
 if TYPE_CHECKING:
     from conftest import SamRunner
@@ -30,8 +36,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # bytes, per function, code and layers
-# What the Lambda Python runtime provides; the bundle must not carry it, the import check adds it.
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+# The SDK goes into the bundle (the runtime's copy may be older than what the code sends).
+SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3")
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -174,10 +180,14 @@ def test_bundle_holds_exactly_the_lambda_package_and_its_requirements(
         assert not strays, f"{name}: not from the package or a requirement: {sorted(strays)}"
         assert not [p for p in bundle.rglob("__pycache__")], f"{name}: bytecode in the bundle"
         assert not [p for p in bundle.rglob("*.pyc")], f"{name}: bytecode in the bundle"
-        # what the Lambda runtime provides stays out (aws-xray-sdk pulls botocore in)
-        for provided in RUNTIME_PACKAGES:
-            for path in (bundle / provided, bundle / f"{provided}.py"):
-                assert not path.exists(), f"{name}: {provided} comes with Lambda"
+        # the SDK is bundled at the pinned versions, not left to the Lambda runtime
+        for package in SDK_PACKAGES:
+            assert (bundle / package).is_dir(), f"{name}: {package} is not in the bundle"
+        for line in lines:
+            if line.startswith(("boto3==", "botocore==")):
+                package, version = line.strip().split("==")
+                metadata = (distributions[package] / "METADATA").read_text(encoding="utf-8")
+                assert f"\nVersion: {version}\n" in metadata, f"{name}: {package} is not {version}"
         # the Tracer's X-Ray SDK goes in (Tracing: Active)
         assert (bundle / "aws_xray_sdk").is_dir(), f"{name}: aws-xray-sdk is missing"
 
@@ -205,39 +215,26 @@ def test_bundle_unzipped_size_is_far_under_the_lambda_limit(
         assert size < LAMBDA_UNZIPPED_LIMIT, f"{name}: {size} bytes"
 
 
-@pytest.fixture(scope="module")
-def lambda_runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with only what the Lambda runtime adds to the bundle: boto3 and its dependencies
-    (linked from this environment)."""
-    folder = tmp_path_factory.mktemp("lambda-runtime")
-    for name in RUNTIME_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            pytest.fail(f"{name} is not installed in the test environment")
-        origin = Path(spec.origin)
-        target = origin.parent if origin.name == "__init__.py" else origin
-        (folder / target.name).symlink_to(target)
-    return folder
-
-
 _IMPORT_HANDLER = """
 import importlib, json, sys
-bundle, runtime, handler = sys.argv[1:4]
-sys.path[:0] = [bundle, runtime]
+bundle, handler = sys.argv[1:3]
+sys.path[:0] = [bundle]
 module_name, _, attribute = handler.rpartition(".")
 module = importlib.import_module(module_name)
 assert callable(getattr(module, attribute)), handler
-print(json.dumps({"module": module.__file__, "pydantic": sys.modules["pydantic"].__file__}))
+import boto3, botocore
+names = ("pydantic", "boto3", "botocore")
+print(json.dumps({"module": module.__file__, **{n: sys.modules[n].__file__ for n in names}}))
 """
 
 
 def test_host_build_of_the_bundle_imports_its_handlers_with_nothing_else(
-    builds: dict[str, Build], functions: dict[str, dict[str, Any]], lambda_runtime_packages: Path
+    builds: dict[str, Build], functions: dict[str, dict[str, Any]]
 ) -> None:
     builds["host"].check()
     for name, function in functions.items():
         bundle = builds["host"].directory / name
-        # -I -S: no site-packages, no PYTHONPATH, no user site: only the bundle, boto3, stdlib
+        # -I -S: no site-packages, no PYTHONPATH, no user site: only the bundle and the stdlib
         result = subprocess.run(
             [
                 sys.executable,
@@ -246,7 +243,6 @@ def test_host_build_of_the_bundle_imports_its_handlers_with_nothing_else(
                 "-c",
                 _IMPORT_HANDLER,
                 str(bundle),
-                str(lambda_runtime_packages),
                 function["Handler"],
             ],
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
@@ -257,5 +253,54 @@ def test_host_build_of_the_bundle_imports_its_handlers_with_nothing_else(
         )
         assert result.returncode == 0, f"{name}: {result.stderr}"
         loaded = json.loads(result.stdout.strip().splitlines()[-1])
-        assert Path(loaded["module"]).is_relative_to(bundle), loaded
-        assert Path(loaded["pydantic"]).is_relative_to(bundle), loaded
+        for module in ("module", "pydantic", "boto3", "botocore"):
+            assert Path(loaded[module]).is_relative_to(bundle), loaded
+
+
+def _transform_request() -> dict[str, Any]:
+    """The CreateTransformJob request the code builds, with the stack's settings."""
+    from review_scorer.settings import Settings
+    from review_scorer.transform import jobs
+    from review_scorer.transform.request import transform_request
+
+    template = cfn.load_template(TEMPLATE)
+    values = cfn.stack(template, {"ModelName": "reviews-sentiment-v3"})
+    function = cfn.functions(template)["StartScoringFunction"]
+    env = cfn.resolve(function["Environment"]["Variables"], values)
+    settings = Settings.model_validate({f: env[f.upper()] for f in Settings.model_fields})
+    job = jobs.job_name(settings.job_name_prefix, settings.bucket_name, "incoming/a.csv", "v1")
+    return transform_request(job, settings.bucket_name, 3, settings)
+
+
+# Calls whose parameters are built elsewhere (``**name``): the request the code really sends.
+DYNAMIC_REQUESTS = {("sagemaker", "create_transform_job", "request"): _transform_request}
+
+
+def test_the_bundled_botocore_knows_every_operation_and_parameter_the_code_sends(
+    builds: dict[str, Build], function_names: list[str]
+) -> None:
+    # Given every SDK call of the Lambda package (aws/*.py), read from the source
+    calls = sdk_calls(sorted((FUNCTIONS_DIR / "review_scorer" / "aws").glob("*.py")))
+    found = {(c.service, c.method, p) for c in calls for p in c.params}
+    # (the claims' conditional writes among them: botocore >= 1.35.36 and >= 1.35.76)
+    assert {("s3", "put_object", "IfNoneMatch"), ("s3", "put_object", "IfMatch")} <= found
+    builds["lambda"].check()
+    for name in function_names:
+        bundle = builds["lambda"].directory / name
+        # When each is looked up in the service models of the botocore inside the bundle
+        models = ServiceModels(bundle / "botocore" / "data")
+        inject = (bundle / "boto3" / "s3" / "inject.py").read_text(encoding="utf-8")
+        for call in calls:
+            # Then the operation exists and takes every parameter the code passes
+            if call.transfer:
+                assert f"def {call.method}(" in inject, f"{name}: {call}"
+                operation = S3_TRANSFER[call.method]
+            else:
+                operation = models.operation(call.service, call.method)
+            members = models.input_members(call.service, operation)
+            assert call.params <= members, f"{name}: {call}: {sorted(call.params - members)}"
+            if call.dynamic is not None:
+                build = DYNAMIC_REQUESTS.get((call.service, call.method, call.dynamic))
+                assert build is not None, f"{call}: add how to build **{call.dynamic}"
+                unknown = models.unknown(call.service, operation, build())
+                assert not unknown, f"{name}: {call}: {unknown}"

@@ -7,13 +7,17 @@ rules or alarms covering the other's. Both are checked here.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import tomllib
 from typing import Any
 
+import cfn
 import pytest
 from cfn import FUNCTIONS_DIR, REPO
+
+from review_scorer import bucket_keys
 
 ENVIRONMENTS = ("default", "prod")
 # Per-stack names: two stacks in one account and region must not share or extend them.
@@ -81,3 +85,82 @@ def test_lambda_requirements_pin_exactly_what_pyproject_pins_for_the_lambdas() -
     assert requirements == pinned
     # the Tracer (Tracing: Active) needs the X-Ray SDK in the bundle
     assert any(r.startswith("aws-xray-sdk==") for r in requirements)
+
+
+# --- what docs/DEPLOY.md says about deploying -----------------------------------------------------
+
+DEPLOY = REPO / "docs" / "DEPLOY.md"
+# Lambda keeps this many concurrent executions of the account unreserved: a function may reserve
+# only what the account's limit leaves above it
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+UNRESERVED_MINIMUM = 100
+
+
+def _reserved(template: dict[str, Any], overrides: dict[str, str]) -> int:
+    """The concurrency the stack reserves with these parameter overrides (-1: none)."""
+    values = cfn.stack(template, {"ModelName": "m", **overrides})
+    total = 0
+    for function in cfn.functions(template).values():
+        reserved = cfn.resolve(function.get("ReservedConcurrentExecutions"), values)
+        if reserved is not None:
+            total += int(reserved)
+    return total
+
+
+def test_deploy_guide_gives_the_account_concurrency_each_environment_needs(
+    template: dict[str, Any],
+) -> None:
+    text = " ".join(DEPLOY.read_text(encoding="utf-8").split())
+    assert f"Lambda keeps {UNRESERVED_MINIMUM} concurrent executions" in text
+    assert "configuration-concurrency.html" in text
+    # the smallest stack (no reserved concurrency asked: the sweep's own still counts)
+    least = UNRESERVED_MINIMUM + _reserved(template, {})
+    assert f"must be at least {least}" in text, least
+    # prod, as samconfig.toml deploys it
+    prod = _overrides("prod")
+    starts, publishes = (
+        int(prod[p])
+        for p in ("StartScoringReservedConcurrency", "PublishResultsReservedConcurrency")
+    )
+    assert f"reserves {starts} (StartScoring) and {publishes} (PublishResults)" in text
+    assert f"limit of at least {UNRESERVED_MINIMUM + _reserved(template, prod)}" in text
+    assert not re.search(r"drop below 10\b|limit of 10 leaves", text)
+
+
+def _policy_to_copy() -> dict[str, Any]:
+    (block,) = re.findall(r"^```json\n(.*?)^```", DEPLOY.read_text(encoding="utf-8"), re.M | re.S)
+    policy: dict[str, Any] = json.loads(block)
+    return policy
+
+
+def test_deploy_guide_gives_uploaders_and_readers_the_stack_key(template: dict[str, Any]) -> None:
+    # S3 needs kms:GenerateDataKey to write an SSE-KMS object and kms:Decrypt to read one, and
+    # both for a multipart upload (which `aws s3 cp` makes of larger files)
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+    policy = _policy_to_copy()
+    text = json.dumps(policy)
+    # every ${Name} is a stack output (or the region)
+    named = set(re.findall(r"\$\{(\w+)\}", text))
+    assert named - {"Region"} <= set(template["Outputs"]), named
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    bucket = "arn:aws:s3:::${BucketName}"
+    allowed = {
+        (action, resource)
+        for s in statements.values()
+        if s["Effect"] == "Allow"
+        for action in cfn.as_list(s["Action"])
+        for resource in cfn.as_list(s["Resource"])
+    }
+    assert ("s3:PutObject", f"{bucket}/{bucket_keys.INCOMING_PREFIX}*") in allowed
+    assert ("s3:GetObject", f"{bucket}/{bucket_keys.RESULTS_PREFIX}*") in allowed
+    # the key is the stack's output, the one that encrypts the bucket
+    assert (
+        template["Outputs"]["DataKeyArn"]["Value"]
+        == (
+            template["Resources"]["ScoringBucket"]["Properties"]["BucketEncryption"][
+                "ServerSideEncryptionConfiguration"
+            ][0]["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+        )
+    )
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert (action, "${DataKeyArn}") in allowed, action

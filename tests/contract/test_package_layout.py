@@ -25,9 +25,9 @@ MAY_IMPORT = {
     "review_scorer_training": {"review_scorer"},
     "review_scorer_local": {"review_scorer", "review_scorer_training"},
 }
-# Third-party modules the Lambda package may import: its requirements (functions/requirements.txt)
-# and boto3, which the runtime provides; fastText only inside model/ (a later issue bundles
-# fasttext-predict for it; until then no handler imports model/).
+# Third-party modules the Lambda package may import: its requirements (functions/requirements.txt,
+# boto3 and botocore among them: bundled, pinned); fastText only inside model/ (a later issue
+# bundles fasttext-predict for it; until then no handler imports model/).
 LAMBDA_THIRD_PARTY = {"aws_lambda_powertools", "pydantic", "boto3", "botocore"}
 # The Lambda package's steps in the order data flows; a step never imports a later one.
 FLOW_ORDER = ["transform", "upload", "results", "outcome", "logic", "handlers"]

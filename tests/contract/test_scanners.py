@@ -37,6 +37,10 @@ CFN_LINT_SKIPPED_ON = {  # template.yaml metadata, reason in .cfnlintrc
     ("StartScoringFailureQueue", "ES6000"),
     ("PublishResultsFailureQueue", "ES6000"),
     ("SweepFailureQueue", "ES6000"),
+    ("StartScoringIntake", "ES1001"),
+    ("StartScoringFunction", "WS1004"),
+    ("PublishResultsFunction", "WS1004"),
+    ("SweepFunction", "WS1004"),
     ("EventDeliveryFailureQueue", "ES6000"),
 }
 

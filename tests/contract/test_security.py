@@ -9,6 +9,8 @@ settings are read from the template SAM makes (``transformed``), which is what g
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import json
 import re
 from typing import Any
@@ -67,6 +69,45 @@ def _policies_of(resources: dict[str, Any], type_: str, key: str, target: str) -
     ]
 
 
+def _role_statements(
+    transformed: dict[str, Any], role: str, values: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The statements of a role of the transformed template, resolved, ARNs for placeholders."""
+    return [
+        statement
+        for policy in iam.role_policies(transformed, role, values)
+        for statement in cfn.as_list(policy["Statement"])
+    ]
+
+
+def _allows(
+    simulator: iam.Simulator,
+    statements: list[dict[str, Any]],
+    action: str,
+    resource: str,
+    context: iam.Context | None = None,
+) -> bool:
+    """The IAM simulator's answer: do these identity statements allow the request? For the
+    stack's key, with the key policy's delegation to IAM (KMS requires the key policy to allow
+    too; test_data_key_rotates_and_the_account_administers_it checks the statement is there)."""
+    policy = iam.with_arns(iam.document(statements))
+    arn = iam.with_arns(resource)
+    key_policy = _DELEGATES_TO_IAM if arn == iam.KEY_ARN else None
+    return simulator.allows([policy], action, arn, context, resource_policy=key_policy)
+
+
+_DELEGATES_TO_IAM = iam.document(
+    [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+)
+
+
 def _denies_without_tls(
     statements: list[dict[str, Any]], action: str, resources: list[str]
 ) -> bool:
@@ -76,9 +117,11 @@ def _denies_without_tls(
         if (
             statement["Effect"] == "Deny"
             and statement["Principal"] in ("*", {"AWS": "*"})
-            and any(iam.match(a, action) for a in cfn.as_list(statement["Action"]))
+            # a structural check of the policy's patterns (IAM's * and ? are fnmatch's)
+            and any(fnmatch.fnmatchcase(action, a) for a in cfn.as_list(statement["Action"]))
             and all(
-                any(iam.match(p, r) for p in cfn.as_list(statement["Resource"])) for r in resources
+                any(fnmatch.fnmatchcase(r, p) for p in cfn.as_list(statement["Resource"]))
+                for r in resources
             )
             and str(condition.get("Bool", {}).get("aws:SecureTransport")).lower() == "false"
         ):
@@ -198,9 +241,14 @@ def test_working_files_expire_after_the_sweep_stops_looking_and_user_files_never
 
 def test_buckets_and_stack_key_survive_stack_deletion(template: dict[str, Any]) -> None:
     # Deleting the key would make the retained objects unreadable: it is retained with them.
+    # RetainExceptOnCreate keeps them as Retain does, except when the deploy that created them
+    # rolls back: then they are deleted, so the retry does not fail on "already exists"
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+    # UpdateReplacePolicy has no such value: a replaced bucket or key is kept.
     for name in ("ScoringBucket", "AccessLogBucket", "DataKey"):
         resource = template["Resources"][name]
-        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+        assert resource["UpdateReplacePolicy"] == "Retain", name
 
 
 # --- the key ------------------------------------------------------------------------------------
@@ -236,15 +284,6 @@ def test_key_policy_lets_only_the_services_that_need_it_use_the_key(
     for service, statement in services.items():
         assert not any(a in ("kms:*", "kms:CreateGrant") for a in cfn.as_list(statement["Action"]))
         assert "kms:PutKeyPolicy" not in cfn.as_list(statement["Action"]), service
-    # EventBridge: only this stack's two rules (their names as deployed)
-    rule_arns = sorted(
-        "arn:aws:events:us-east-1:123456789012:rule/"
-        + cfn.resolve(rule["Properties"]["Name"], defaults)
-        for rule in transformed["Resources"].values()
-        if rule["Type"] == "AWS::Events::Rule"
-    )
-    events = services["events.amazonaws.com"]
-    assert sorted(events["Condition"]["ArnEquals"]["aws:SourceArn"]) == rule_arns
     # Logs: only log groups of Lambda functions in this account and region
     logs = services["logs.us-east-1.amazonaws.com"]["Condition"]["ArnLike"]
     assert logs == {
@@ -252,6 +291,25 @@ def test_key_policy_lets_only_the_services_that_need_it_use_the_key(
             f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/*"
         )
     }
+
+
+def test_eventbridge_uses_the_key_with_the_statement_the_sqs_guide_documents(
+    resources: dict[str, Any],
+) -> None:
+    # EventBridge dead-letters to an encrypted queue: the SQS guide's key policy statement for an
+    # AWS service that sends to an encrypted queue has no condition, and AWS documents no
+    # aws:SourceArn for this delivery (one that did not match would drop dead-lettered events
+    # silently). The queue's own policy names this stack's rules (tested below)
+    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+    (events,) = [
+        s
+        for s in _key_statements(resources)
+        if s["Principal"] == {"Service": "events.amazonaws.com"}
+    ]
+    assert events["Effect"] == "Allow"
+    assert sorted(cfn.as_list(events["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert events["Resource"] == "*"
+    assert "Condition" not in events, events["Condition"]
 
 
 def test_an_existing_key_replaces_the_stack_key_everywhere(template: dict[str, Any]) -> None:
@@ -293,6 +351,65 @@ def test_key_policy_names_an_existing_model_role_and_not_a_created_one(
         assert named == []
 
 
+# kms:GrantIsForAWSResource is only in the request context of CreateGrant, ListGrants and
+# RevokeGrant (https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html):
+# a statement that pairs it with any other action can never allow that action.
+GRANT_ACTIONS = {"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+
+
+def _every_policy_statement(transformed: dict[str, Any], values: dict[str, Any]) -> list[Any]:
+    """The key policy's statements and every role's, as deployed."""
+    key_policy = transformed["Resources"]["DataKey"]["Properties"]["KeyPolicy"]
+    statements = list(cfn.as_list(cfn.resolve(key_policy, values)["Statement"]))
+    for name, resource in transformed["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in iam.role_policies(transformed, name, values):
+                statements += cfn.as_list(policy["Statement"])
+    return statements
+
+
+def test_grant_is_for_aws_resource_conditions_only_grant_actions(
+    template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    values = cfn.stack(template, {"ModelName": MODEL})
+    for statement in _every_policy_statement(transformed, values):
+        condition = statement.get("Condition", {})
+        keys = {key for block in condition.values() for key in block}
+        if "kms:GrantIsForAWSResource" in keys:
+            actions = set(cfn.as_list(statement["Action"]))
+            assert actions <= GRANT_ACTIONS, statement
+
+
+def test_start_scoring_may_describe_and_grant_the_volume_key_only_through_sagemaker(
+    template: dict[str, Any], transformed: dict[str, Any], simulator: iam.Simulator
+) -> None:
+    values = cfn.stack(template, {"ModelName": MODEL})
+    policies = iam.role_policies(transformed, f"{START}Role", values)
+    key_policy = transformed["Resources"]["DataKey"]["Properties"]["KeyPolicy"]
+    # the key policy delegates to IAM (its account statement): the role's policy decides
+    allows = functools.partial(
+        simulator.allows, resource_policy=iam.with_arns(cfn.resolve(key_policy, values))
+    )
+    sagemaker = {"kms:ViaService": "sagemaker.us-east-1.amazonaws.com"}
+    # DescribeKey as SageMaker sends it (its context has no kms:GrantIsForAWSResource)
+    assert allows(policies, "kms:DescribeKey", iam.KEY_ARN, sagemaker)
+    # CreateGrant only for an AWS resource, through SageMaker
+    for_resource = {**sagemaker, "kms:GrantIsForAWSResource": "true"}
+    assert allows(policies, "kms:CreateGrant", iam.KEY_ARN, for_resource)
+    assert not allows(
+        policies,
+        "kms:CreateGrant",
+        iam.KEY_ARN,
+        {**sagemaker, "kms:GrantIsForAWSResource": "false"},
+    )
+    s3 = {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    assert not allows(policies, "kms:DescribeKey", iam.KEY_ARN, s3)
+    assert not allows(policies, "kms:DescribeKey", iam.KEY_ARN, {})
+    assert not allows(
+        policies, "kms:CreateGrant", iam.KEY_ARN, {**s3, "kms:GrantIsForAWSResource": "true"}
+    )
+
+
 # --- topics and queues --------------------------------------------------------------------------
 
 
@@ -306,18 +423,23 @@ def test_topics_are_encrypted_and_refuse_publishing_without_tls(resources: dict[
 
 
 def test_only_the_functions_publish_outcomes_and_only_cloudwatch_publishes_alarms(
-    transformed: dict[str, Any], resources: dict[str, Any], defaults: dict[str, Any]
+    transformed: dict[str, Any],
+    resources: dict[str, Any],
+    defaults: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     roles = {
-        name: cfn.resolve(iam.role_statements(transformed, name), defaults)
+        name: _role_statements(transformed, name, defaults)
         for name, r in transformed["Resources"].items()
         if r["Type"] == "AWS::IAM::Role"
     }
     for role, statements in roles.items():
-        publishes = iam.allows(statements, "sns:Publish", "<NotificationTopic>")
+        publishes = _allows(simulator, statements, "sns:Publish", "<NotificationTopic>")
         assert publishes == (role in [f"{f}Role" for f in FUNCTIONS]), role
-        assert not iam.allows(statements, "sns:Publish", "<AlarmTopic>"), role
-        assert not iam.allows(statements, "sns:Publish", "arn:aws:sns:us-east-1:1:other"), role
+        assert not _allows(simulator, statements, "sns:Publish", "<AlarmTopic>"), role
+        assert not _allows(simulator, statements, "sns:Publish", "arn:aws:sns:us-east-1:1:other"), (
+            role
+        )
     statements = _policies_of(resources, "AWS::SNS::TopicPolicy", "Topics", "<AlarmTopic>")
     (allow,) = [s for s in statements if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
@@ -342,7 +464,10 @@ def test_dead_letter_queues_are_encrypted_keep_messages_14_days_and_refuse_plain
 
 
 def test_event_delivery_queue_accepts_only_this_stacks_rules(
-    resources: dict[str, Any], transformed: dict[str, Any], defaults: dict[str, Any]
+    resources: dict[str, Any],
+    transformed: dict[str, Any],
+    defaults: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     queue = DEAD_LETTER_QUEUES["events"]
     statements = _policies_of(resources, "AWS::SQS::QueuePolicy", "Queues", f"<{queue}>")
@@ -352,11 +477,20 @@ def test_event_delivery_queue_accepts_only_this_stacks_rules(
         for rule in transformed["Resources"].values()
         if rule["Type"] == "AWS::Events::Rule"
     ]
+    policy = iam.with_arns(iam.document(statements))
+
+    def events_may_send(context: dict[str, str]) -> bool:
+        request = iam.Request("sqs:SendMessage", iam.stack_arn(queue, "Arn") or "", context)
+        decision = simulator.evaluate(
+            [], request, principal="events.amazonaws.com", resource_policy=policy
+        )
+        return decision.allowed
+
     for arn in rule_arns:
-        context = {"aws:SourceArn": arn}
-        assert iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>", context), arn
-    other = {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/someone-else"}
-    assert not iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>", other)
+        assert events_may_send({"aws:SourceArn": arn}), arn
+    assert not events_may_send(
+        {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/someone-else"}
+    )
     for statement in statements:
         if statement["Effect"] == "Allow":
             assert statement["Principal"] == {"Service": "events.amazonaws.com"}
@@ -366,7 +500,7 @@ def test_event_delivery_queue_accepts_only_this_stacks_rules(
 
 
 def test_every_function_sends_events_that_fail_every_retry_to_its_own_encrypted_queue(
-    transformed: dict[str, Any], defaults: dict[str, Any]
+    transformed: dict[str, Any], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     configs = {
         r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
@@ -380,10 +514,10 @@ def test_every_function_sends_events_that_fail_every_retry_to_its_own_encrypted_
         assert destination == {"Fn::GetAtt": [queue, "Arn"]}, function
         assert config["MaximumRetryAttempts"] == 2, function
         # the role may send there, and use the queue's key through SQS
-        statements = cfn.resolve(iam.role_statements(transformed, f"{function}Role"), defaults)
-        assert iam.allows(statements, "sqs:SendMessage", f"<{queue}.Arn>"), function
+        statements = _role_statements(transformed, f"{function}Role", defaults)
+        assert _allows(simulator, statements, "sqs:SendMessage", f"<{queue}.Arn>"), function
         sqs = {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}
-        assert iam.allows(statements, "kms:GenerateDataKey", "<DataKey.Arn>", sqs), function
+        assert _allows(simulator, statements, "kms:GenerateDataKey", "<DataKey.Arn>", sqs), function
 
 
 def test_every_eventbridge_rule_retries_then_dead_letters_to_the_encrypted_queue(
@@ -430,21 +564,25 @@ def test_every_function_traces_and_stops_recursive_loops(
 
 
 def test_functions_use_the_data_key_only_through_s3_sns_and_sqs(
-    transformed: dict[str, Any], defaults: dict[str, Any]
+    transformed: dict[str, Any], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     for function in FUNCTIONS:
-        statements = cfn.resolve(iam.role_statements(transformed, f"{function}Role"), defaults)
+        statements = _role_statements(transformed, f"{function}Role", defaults)
         for service in ("s3", "sns", "sqs"):
             via = {"kms:ViaService": f"{service}.us-east-1.amazonaws.com"}
             for action in ("kms:Decrypt", "kms:GenerateDataKey"):
-                assert iam.allows(statements, action, "<DataKey.Arn>", via), function
+                assert _allows(simulator, statements, action, "<DataKey.Arn>", via), function
         direct: dict[str, str] = {}
-        assert not iam.allows(statements, "kms:Decrypt", "<DataKey.Arn>", direct), function
+        assert not _allows(simulator, statements, "kms:Decrypt", "<DataKey.Arn>", direct), function
         lambda_ = {"kms:ViaService": "lambda.us-east-1.amazonaws.com"}
-        assert not iam.allows(statements, "kms:Decrypt", "<DataKey.Arn>", lambda_), function
+        assert not _allows(simulator, statements, "kms:Decrypt", "<DataKey.Arn>", lambda_), function
         other_key = "arn:aws:kms:us-east-1:123456789012:key/other"
-        assert not iam.allows(
-            statements, "kms:Decrypt", other_key, {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+        assert not _allows(
+            simulator,
+            statements,
+            "kms:Decrypt",
+            other_key,
+            {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
         ), function
 
 
@@ -457,7 +595,7 @@ MANAGED_POLICIES = {
 
 
 def test_no_role_may_pass_a_role_or_touch_iam(
-    transformed: dict[str, Any], defaults: dict[str, Any]
+    transformed: dict[str, Any], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     roles = [n for n, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
     assert sorted(roles) == sorted([*(f"{f}Role" for f in FUNCTIONS), "ModelExecutionRole"])
@@ -467,11 +605,13 @@ def test_no_role_may_pass_a_role_or_touch_iam(
         assert set(cfn.resolve(properties.get("ManagedPolicyArns", []), defaults)) <= (
             MANAGED_POLICIES
         ), role
-        statements = cfn.resolve(iam.role_statements(transformed, role), defaults)
+        statements = _role_statements(transformed, role, defaults)
         for statement in statements:
             for action in cfn.as_list(statement["Action"]):
                 assert not action.lower().startswith(("iam:", "sts:")), f"{role}: {action}"
-        assert not iam.allows(statements, "iam:PassRole", "arn:aws:iam::123456789012:role/any")
+        assert not _allows(
+            simulator, statements, "iam:PassRole", "arn:aws:iam::123456789012:role/any"
+        )
 
 
 def test_model_role_trusts_only_sagemaker_of_this_account(resources: dict[str, Any]) -> None:
@@ -487,6 +627,7 @@ def test_model_role_trusts_only_sagemaker_of_this_account(resources: dict[str, A
 
 def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_predictions(
     resources: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     statements = [
         statement
@@ -507,7 +648,7 @@ def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_pr
         bucket_keys.quarantine_error_key("shop/reviews"): False,
     }
     for key, allowed in reads.items():
-        assert iam.allows(statements, "s3:GetObject", f"{bucket}/{key}") == allowed, key
+        assert _allows(simulator, statements, "s3:GetObject", f"{bucket}/{key}") == allowed, key
     writes = {
         bucket_keys.prediction_key(own, bucket_keys.shard_key(own, 0)): True,
         "training/job-1/output/model.tar.gz": True,
@@ -518,12 +659,28 @@ def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_pr
         bucket_keys.labeled_key("shop/reviews"): False,
     }
     for key, allowed in writes.items():
-        assert iam.allows(statements, "s3:PutObject", f"{bucket}/{key}") == allowed, key
+        assert _allows(simulator, statements, "s3:PutObject", f"{bucket}/{key}") == allowed, key
     listing = {"s3:prefix": bucket_keys.shard_input_prefix(own)}
-    assert iam.allows(statements, "s3:ListBucket", bucket, listing)
-    assert not iam.allows(statements, "s3:ListBucket", bucket, {"s3:prefix": "incoming/"})
-    for action in ("s3:DeleteObject", "s3:PutBucketPolicy", "sagemaker:CreateTransformJob"):
-        assert not iam.allows(statements, action, f"{bucket}/{UPLOAD}"), action
+    assert _allows(simulator, statements, "s3:ListBucket", bucket, listing)
+    assert not _allows(simulator, statements, "s3:ListBucket", bucket, {"s3:prefix": "incoming/"})
+    assert not _allows(simulator, statements, "s3:DeleteObject", f"{bucket}/{UPLOAD}")
+    assert not _allows(simulator, statements, "s3:PutBucketPolicy", bucket)
+    job = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{own}"
+    assert not _allows(simulator, statements, "sagemaker:CreateTransformJob", job)
+
+
+def test_model_role_may_create_its_jobs_log_groups(
+    transformed: dict[str, Any], defaults: dict[str, Any], simulator: iam.Simulator
+) -> None:
+    # In a new account the first transform (or training) job creates its log group: CreateLogGroup
+    # is authorized on log-group:<name>, while log-group:<name>:* covers only what is inside it
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html).
+    policies = iam.role_policies(transformed, "ModelExecutionRole", defaults)
+    groups = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/sagemaker"
+    for jobs_group in (f"{groups}/TransformJobs", f"{groups}/TrainingJobs"):
+        assert simulator.allows(policies, "logs:CreateLogGroup", jobs_group), jobs_group
+    other = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/someone-else"
+    assert not simulator.allows(policies, "logs:CreateLogGroup", other)
 
 
 # --- the transform job: the request the code sends is the one the policy allows ---------------
@@ -537,9 +694,9 @@ def _request_context(request: dict[str, Any]) -> dict[str, Any]:
         "aws:TagKeys": [tag["Key"] for tag in request.get("Tags", [])],
     }
     if "KmsKeyId" in request["TransformOutput"]:
-        context["sagemaker:OutputKmsKey"] = request["TransformOutput"]["KmsKeyId"]
+        context["sagemaker:OutputKmsKeyArn"] = request["TransformOutput"]["KmsKeyId"]
     if "VolumeKmsKeyId" in request["TransformResources"]:
-        context["sagemaker:VolumeKmsKey"] = request["TransformResources"]["VolumeKmsKeyId"]
+        context["sagemaker:VolumeKmsKeyArn"] = request["TransformResources"]["VolumeKmsKeyId"]
     return context
 
 
@@ -557,7 +714,7 @@ def _start_scoring(template: dict[str, Any], values: dict[str, Any]) -> tuple[An
 
 @pytest.mark.parametrize("encrypt_volume", ["true", "false"])
 def test_start_scoring_may_create_exactly_the_transform_job_the_code_requests(
-    template: dict[str, Any], encrypt_volume: str
+    template: dict[str, Any], encrypt_volume: str, simulator: iam.Simulator
 ) -> None:
     # Given the stack's parameters and the settings the function reads from its environment
     values = cfn.stack(template, {"ModelName": MODEL, "EncryptTransformVolume": encrypt_volume})
@@ -578,42 +735,42 @@ def test_start_scoring_may_create_exactly_the_transform_job_the_code_requests(
     # and the policy allows that request: on the job (its ARN is lower case) and on the model
     context = _request_context(request)
     job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{job.lower()}"
-    model_arn = context["sagemaker:ModelArn"]
-    for resource in (job_arn, model_arn):
-        assert iam.allows(statements, "sagemaker:CreateTransformJob", resource, context), resource
-    assert iam.allows(statements, "sagemaker:AddTags", job_arn, context)
+    # (the Service Authorization Reference lists transform-job as its one resource type)
+    assert _allows(simulator, statements, "sagemaker:CreateTransformJob", job_arn, context)
+    assert _allows(simulator, statements, "sagemaker:AddTags", job_arn, context)
 
 
 def test_start_scoring_may_not_create_a_job_for_another_model_key_instance_or_prefix(
     template: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     values = cfn.stack(template, {"ModelName": MODEL})
     statements, _ = _start_scoring(template, values)
     job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/rs-0123456789abcdef"
     allowed: dict[str, Any] = {
         "sagemaker:ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{MODEL}",
-        "sagemaker:OutputKmsKey": "<DataKey.Arn>",
-        "sagemaker:VolumeKmsKey": "<DataKey.Arn>",
+        "sagemaker:OutputKmsKeyArn": iam.KEY_ARN,
+        "sagemaker:VolumeKmsKeyArn": iam.KEY_ARN,
         "sagemaker:InstanceTypes": ["ml.m5.large"],
         "aws:TagKeys": ["app"],
     }
     action = "sagemaker:CreateTransformJob"
-    assert iam.allows(statements, action, job_arn, allowed)
+    assert _allows(simulator, statements, action, job_arn, allowed)
     changes: dict[str, Any] = {
         "another model": {"sagemaker:ModelArn": allowed["sagemaker:ModelArn"] + "-v2"},
-        "another output key": {"sagemaker:OutputKmsKey": EXISTING_KEY},
-        "another volume key": {"sagemaker:VolumeKmsKey": EXISTING_KEY},
+        "another output key": {"sagemaker:OutputKmsKeyArn": EXISTING_KEY},
+        "another volume key": {"sagemaker:VolumeKmsKeyArn": EXISTING_KEY},
         "a bigger instance": {"sagemaker:InstanceTypes": ["ml.p3.16xlarge"]},
     }
     for what, change in changes.items():
-        assert not iam.allows(statements, action, job_arn, {**allowed, **change}), what
-    for key in ("sagemaker:OutputKmsKey", "sagemaker:VolumeKmsKey"):
+        assert not _allows(simulator, statements, action, job_arn, {**allowed, **change}), what
+    for key in ("sagemaker:OutputKmsKeyArn", "sagemaker:VolumeKmsKeyArn"):
         unencrypted = {k: v for k, v in allowed.items() if k != key}
-        assert not iam.allows(statements, action, job_arn, unencrypted), f"without {key}"
+        assert not _allows(simulator, statements, action, job_arn, unencrypted), f"without {key}"
     other_prefix = job_arn.replace("/rs-", "/rsx-")
-    assert not iam.allows(statements, action, other_prefix, allowed)
+    assert not _allows(simulator, statements, action, other_prefix, allowed)
     tagged = {**allowed, "aws:TagKeys": ["app", "owner"]}
-    assert not iam.allows(statements, "sagemaker:AddTags", job_arn, tagged)
+    assert not _allows(simulator, statements, "sagemaker:AddTags", job_arn, tagged)
 
 
 def test_model_and_job_name_parameters_are_lower_case_like_sagemaker_arns(

@@ -51,8 +51,8 @@ READS = {
         ("s3:GetObject", bucket_keys.staged_rejects_key(JOB)),  # copied to results/
     ],
 }
-# Keys probed with HeadObject that may be missing: only s3:ListBucket turns a 403 into the 404
-# the code expects (S3 evaluates it with the key as s3:prefix).
+# Keys that may be missing, looked for with a listing that has the key as prefix (s3.exists): a
+# HeadObject would answer 403 for them (test_iam_calls.py checks the calls really made).
 PROBES = {
     START: [bucket_keys.notified_key(JOB)],
     PUBLISH: [bucket_keys.notified_key(JOB), bucket_keys.prediction_key(JOB, SHARD)],
@@ -105,11 +105,20 @@ def _statements(function: dict[str, Any], values: dict[str, Any]) -> list[dict[s
 
 
 def _allows(
-    statements: list[dict[str, Any]], action: str, resource: str, s3_prefix: str | None = None
+    simulator: iam.Simulator,
+    statements: list[dict[str, Any]],
+    action: str,
+    resource: str,
+    context: iam.Context | None = None,
+    *,
+    s3_prefix: str | None = None,
 ) -> bool:
-    """True if the statements grant ``action`` on ``resource`` (with this s3:prefix)."""
-    context = {"s3:prefix": s3_prefix} if s3_prefix is not None else {}
-    return iam.allows(statements, action, resource, context)
+    """True if the IAM simulator finds the statements grant ``action`` on ``resource`` (with
+    this context, or this s3:prefix)."""
+    if s3_prefix is not None:
+        context = {**(context or {}), "s3:prefix": s3_prefix}
+    policy = iam.with_arns(iam.document(statements))
+    return simulator.allows([policy], action, iam.with_arns(resource), context)
 
 
 def _bucket_name(template: dict[str, Any], values: dict[str, Any]) -> str:
@@ -442,7 +451,7 @@ def test_every_resource_is_named_never_a_wildcard(
 
 
 def test_transform_job_actions_are_scoped_to_this_stacks_job_prefix(
-    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], simulator: iam.Simulator
 ) -> None:
     # With a non-default prefix, to prove the ARN follows the parameter
     values = cfn.stack(template, {"JobNamePrefix": "rs-prod"})
@@ -454,8 +463,8 @@ def test_transform_job_actions_are_scoped_to_this_stacks_job_prefix(
         statements = _statements(function, values)
         for action in SAGEMAKER_ACTIONS[name]:
             context = tags if action == "sagemaker:AddTags" else {}
-            assert iam.allows(statements, action, arn.format(own_job), context), name
-            assert not iam.allows(statements, action, arn.format(other_job), context), name
+            assert _allows(simulator, statements, action, arn.format(own_job), context), name
+            assert not _allows(simulator, statements, action, arn.format(other_job), context), name
 
 
 def test_each_function_writes_only_under_its_own_prefixes(
@@ -474,64 +483,90 @@ def test_each_function_writes_only_under_its_own_prefixes(
 
 
 def test_each_function_may_read_probe_and_write_the_keys_it_uses(
-    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
+    template: dict[str, Any],
+    functions: dict[str, dict[str, Any]],
+    defaults: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
     for name, function in functions.items():
         statements = _statements(function, defaults)
         for action, key in READS[name]:
-            assert _allows(statements, action, f"{bucket_arn}/{key}"), f"{name}: {action} {key}"
+            assert _allows(simulator, statements, action, f"{bucket_arn}/{key}"), (
+                f"{name}: {action} {key}"
+            )
         for key in PROBES[name]:
-            assert _allows(statements, "s3:ListBucket", bucket_arn, s3_prefix=key), (
-                f"{name}: HeadObject of a missing {key} would answer 403, not 404"
+            assert _allows(simulator, statements, "s3:ListBucket", bucket_arn, s3_prefix=key), (
+                f"{name}: a missing {key} would answer 403, not 404"
             )
         for key in WRITES[name]:
             for action in ("s3:PutObject", "s3:AbortMultipartUpload"):
-                assert _allows(statements, action, f"{bucket_arn}/{key}"), f"{name}: {key}"
-        assert _allows(statements, "sns:Publish", "<NotificationTopic>"), name
+                assert _allows(simulator, statements, action, f"{bucket_arn}/{key}"), (
+                    f"{name}: {key}"
+                )
+        assert _allows(simulator, statements, "sns:Publish", "<NotificationTopic>"), name
 
 
-def test_publish_results_lists_only_predictions_and_staging(
-    template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
+def test_publish_results_lists_only_uploads_predictions_and_staging(
+    template: dict[str, Any],
+    functions: dict[str, dict[str, Any]],
+    defaults: dict[str, Any],
+    simulator: iam.Simulator,
 ) -> None:
     bucket_arn = f"arn:aws:s3:::{_bucket_name(template, defaults)}"
     statements = _statements(functions[PUBLISH], defaults)
     assert _allows(
-        statements, "s3:ListBucket", bucket_arn, s3_prefix=bucket_keys.predictions_prefix(JOB)
+        simulator,
+        statements,
+        "s3:ListBucket",
+        bucket_arn,
+        s3_prefix=bucket_keys.predictions_prefix(JOB),
     )
     for prefix in (
         "",
-        bucket_keys.INCOMING_PREFIX,
         bucket_keys.RESULTS_PREFIX,
         bucket_keys.QUARANTINE_PREFIX,
     ):
-        assert not _allows(statements, "s3:ListBucket", bucket_arn, s3_prefix=prefix), prefix
+        assert not _allows(simulator, statements, "s3:ListBucket", bucket_arn, s3_prefix=prefix), (
+            prefix
+        )
 
 
 def test_only_the_sweep_may_list_transform_jobs(
-    functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
+    functions: dict[str, dict[str, Any]], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     for name, function in functions.items():
         statements = _statements(function, defaults)
-        allowed = iam.allows(statements, "sagemaker:ListTransformJobs", "*")
+        allowed = _allows(simulator, statements, "sagemaker:ListTransformJobs", "*")
         assert allowed == (name == SWEEP), name
 
 
 # --- operations ---------------------------------------------------------------------------------
 
 
-def test_each_function_has_an_encrypted_log_group_with_retention(
+def test_each_function_logs_to_its_own_encrypted_log_group_with_retention(
     template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
 ) -> None:
-    groups = {
-        group["Properties"]["LogGroupName"].get("Fn::Sub"): group["Properties"]
-        for group in cfn.resources_of_type(template, "AWS::Logs::LogGroup").values()
-    }
-    for name in functions:
-        group = groups.get(f"/aws/lambda/${{{name}}}")
-        assert group is not None, f"{name} has no log group"
+    groups = cfn.resources_of_type(template, "AWS::Logs::LogGroup")
+    used: list[str] = []
+    for name, function in functions.items():
+        # the function sends its logs to a log group of the stack (LoggingConfig.LogGroup)...
+        logging = function.get("LoggingConfig", {})
+        assert set(logging.get("LogGroup", {})) == {"Ref"}, f"{name}: no LoggingConfig.LogGroup"
+        group_name = logging["LogGroup"]["Ref"]
+        assert group_name in groups, f"{name}: {group_name} is not a log group of the stack"
+        used.append(group_name)
+        group = groups[group_name]["Properties"]
         assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}, name
         assert cfn.resolve(group["KmsKeyId"], defaults) == "<DataKey.Arn>", name
+        # ...named without the function, so that it exists before the function's first
+        # invocation (which would otherwise create /aws/lambda/<function name> itself)
+        assert not cfn.references(group["LogGroupName"]) & set(functions), group_name
+        resolved = cfn.resolve(group["LogGroupName"], defaults)
+        # under /aws/lambda/, which the key policy lets CloudWatch Logs use the key for
+        assert resolved.startswith("/aws/lambda/review-scorer-test-"), resolved
+    # one group per function
+    assert len(set(used)) == len(used) == len(functions), used
 
 
 def test_outputs_name_the_bucket_prefixes_topics_role_and_queues(

@@ -3,18 +3,26 @@ it saw (version id, ETag, size), so the tests upload an object and take those fr
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
 from review_scorer.handlers import publish_results, start_scoring
+from review_scorer.observability import logger
+from review_scorer_local.intake_mapping import sqs_event
 from review_scorer_local.lambda_invoke import LocalContext
 from review_scorer_local.stack import LocalModeStack
 from tests.conftest import load_event
 
 S3_OBJECT_FIELDS = ("key", "size", "eTag", "versionId", "sequencer")
+S3_RECORD_FIELDS = ("eventTime",)
 TRANSFORM_DETAIL_FIELDS = ("TransformJobName", "TransformJobStatus", "FailureReason")
 
 
@@ -23,7 +31,8 @@ def event_for(event_file: str, **replacements: Any) -> dict[str, Any]:
     points a sample at what it created at run time.
 
     S3 events: ``key`` (URL-encoded, as S3 sends it), ``size``, ``eTag``, ``versionId``,
-    ``sequencer`` of ``Records[].s3.object``; a list gives one value per record, in order.
+    ``sequencer`` of ``Records[].s3.object``; a list gives one value per record, in order;
+    ``eventTime`` of every record.
     Transform job events: ``TransformJobName`` (its ARN and ``resources`` follow),
     ``TransformJobStatus``, ``FailureReason`` of ``detail``. Any other name is an error.
     """
@@ -31,6 +40,10 @@ def event_for(event_file: str, **replacements: Any) -> dict[str, Any]:
     if "Records" in event:
         objects = [record["s3"]["object"] for record in event["Records"]]
         for field, value in replacements.items():
+            if field in S3_RECORD_FIELDS:
+                for record in event["Records"]:
+                    record[field] = value
+                continue
             if field not in S3_OBJECT_FIELDS:
                 raise KeyError(f"{field} is not an S3 object field of {event_file}")
             values = value if isinstance(value, list) else [value] * len(objects)
@@ -71,6 +84,7 @@ def upload_for_event(
     identity: dict[str, Any] = {
         "eTag": [put["ETag"].strip('"') for put in puts],
         "size": len(body),
+        "eventTime": datetime.now(UTC).isoformat(),  # the upload just made
     }
     if all("VersionId" in put for put in puts):  # S3 leaves versionId out when unversioned
         identity["versionId"] = [put["VersionId"] for put in puts]
@@ -83,11 +97,57 @@ def context(function_name: str, request_id: str | None = None) -> LocalContext:
     return LocalContext(function_name, aws_request_id=request_id or str(uuid.uuid4()))
 
 
+def intake_event(stack: LocalModeStack, s3_event: dict[str, Any]) -> dict[str, Any]:
+    """The event the intake queue's event source mapping hands StartScoring for one message
+    carrying ``s3_event``: the message is really sent and received, so its receipt handle works
+    (a waiting upload changes its visibility)."""
+    sqs = stack.client("sqs")
+    url = stack.queues.intake
+    sent = sqs.send_message(QueueUrl=url, MessageBody=json.dumps(s3_event))["MessageId"]
+    for _ in range(50):  # S3's own notifications of the test's uploads may come first
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        for message in answer.get("Messages", []):
+            if message["MessageId"] == sent:
+                return sqs_event([message], stack.queues.intake_arn, stack.config.region)
+    raise AssertionError("the intake message never arrived")
+
+
+@contextlib.contextmanager
+def handled_uploads() -> Iterator[list[str]]:
+    """What StartScoring did with each upload, as its "upload message handled" log lines say."""
+    results: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "upload message handled":
+                results.extend(record.__dict__["results"])
+
+    collector = Collect()
+    logger.addHandler(collector)  # type: ignore[attr-defined]  # Powertools forwards to logging
+    try:
+        yield results
+    finally:
+        logger.removeHandler(collector)  # type: ignore[attr-defined]
+
+
 def run_start_scoring(
     stack: LocalModeStack, event: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+) -> list[str]:
+    """StartScoring on one intake message carrying the S3 ``event``; what it did with each
+    upload (``started``, ``duplicate``, ``refused``, ``waiting`` ...)."""
     os.environ.update(stack.function_environment())
-    return start_scoring.lambda_handler(event, context("StartScoringFunction", request_id))  # type: ignore[no-any-return]
+    message = intake_event(stack, event)
+    with handled_uploads() as results:
+        response = start_scoring.lambda_handler(
+            message, context("StartScoringFunction", request_id)
+        )
+    waiting = "waiting" in results
+    assert response == {
+        "batchItemFailures": [
+            {"itemIdentifier": r["messageId"]} for r in message["Records"] if waiting
+        ]
+    }
+    return results
 
 
 def run_publish_results(

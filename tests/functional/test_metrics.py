@@ -20,10 +20,10 @@ from typing import Any, NamedTuple
 from review_scorer import bucket_keys, observability
 from review_scorer.handlers import publish_results, start_scoring, sweep
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async
+from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async, invoke_once
 from review_scorer_local.stack import LocalModeStack
 from tests.conftest import load_event
-from tests.functional.helpers import event_for, sns_messages, upload_for_event
+from tests.functional.helpers import event_for, intake_event, sns_messages, upload_for_event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 import cfn  # (tests/contract has no __init__.py: its modules are imported by path)
@@ -67,13 +67,13 @@ def total(metrics: list[Metric], name: str, **dimensions: str) -> float:
 
 
 def start(stack: LocalModeStack, body: bytes) -> tuple[AsyncInvocation, list[str]]:
-    """StartScoring on an upload of ``body``, invoked as Lambda does; the invocation and the
-    transform jobs it started."""
+    """StartScoring on an upload of ``body``, invoked as the intake queue's event source mapping
+    does; the invocation and the transform jobs it started."""
     assert stack.sagemaker is not None
     before = set(stack.sagemaker.jobs)
-    event = upload_for_event(stack, body)
+    event = intake_event(stack, upload_for_event(stack, body))
     os.environ.update(stack.function_environment())
-    invocation = invoke_async(start_scoring.lambda_handler, event, "StartScoringFunction")
+    invocation = invoke_once(start_scoring.lambda_handler, event, "StartScoringFunction")
     assert invocation.error is None, invocation.error
     return invocation, [name for name in stack.sagemaker.jobs if name not in before]
 
@@ -197,7 +197,7 @@ def test_app_metric_alarms_watch_the_metrics_the_code_emits(stack: LocalModeStac
         Bucket=stack.config.bucket, Key=bucket_keys.manifest_key(lost_job)
     )
     swept = run_sweep(stack)
-    assert swept.error is None and swept.result == {"swept": []}
+    assert swept.error is None and swept.result == {"swept": [], "staged": [], "resent": []}
     metrics = emitted([refused, failing, failed, lost, swept])
     assert outcome_counts(metrics) == {"FilesScored": 0, "FilesRefused": 1, "FilesFailed": 1}
     assert total(metrics, "SweepErrors") == 1

@@ -129,8 +129,8 @@ def test_sweep_completes_a_job_whose_event_was_lost_and_only_once(stack: LocalMo
     first = run_sweep(stack)
     second = run_sweep(stack)
     # Then the job was completed by the first, and one message went out
-    assert first.result == {"swept": [job]}
-    assert second.result == {"swept": []}
+    assert first.result == {"swept": [job], "staged": [], "resent": []}
+    assert second.result == {"swept": [], "staged": [], "resent": []}
     (message,) = sns_messages(stack)
     assert message["status"] == "SUCCEEDED" and message["job"] == job
 
@@ -148,7 +148,7 @@ def test_sweep_ignores_running_jobs_and_other_stacks_finished_jobs(stack: LocalM
     # When the sweep runs
     swept = run_sweep(stack)
     # Then it completes neither, and does not even try the other stack's (no error, no message)
-    assert swept.result == {"swept": []}
+    assert swept.result == {"swept": [], "staged": [], "resent": []}
     assert emitted(swept, "SweepErrors") == 0
     assert sns_messages(stack) == []
 

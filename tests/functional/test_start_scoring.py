@@ -32,7 +32,7 @@ def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(
     # When StartScoring runs
     result = run_start_scoring(stack, event)
     # Then one transform job reads the staged shards of exactly the non-empty reviews
-    assert result == {"outcomes": ["started"]}
+    assert result == ["started"]
     job = only_job(stack)
     name = job["TransformJobName"]
     assert job["TransformJobStatus"] == "InProgress"
@@ -52,8 +52,8 @@ def test_duplicate_s3_event_starts_one_job(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, CSV)
     first = run_start_scoring(stack, event)
     second = run_start_scoring(stack, event)
-    assert first == {"outcomes": ["started"]}
-    assert second == {"outcomes": ["duplicate"]}
+    assert first == ["started"]
+    assert second == ["duplicate"]
     only_job(stack)
 
 
@@ -70,7 +70,7 @@ def test_missing_review_column_is_quarantined_and_announced(stack: LocalModeStac
     # When StartScoring runs
     result = run_start_scoring(stack, event)
     # Then no job, the file and an error.json in quarantine, and one FAILED message
-    assert result == {"outcomes": ["refused"]}
+    assert result == ["refused"]
     assert stack.sagemaker is not None
     assert stack.sagemaker.jobs == {}
     assert sorted(keys(stack, "quarantine/")) == [
@@ -90,13 +90,13 @@ def test_missing_review_column_is_quarantined_and_announced(stack: LocalModeStac
 def test_refused_file_redelivered_is_announced_once(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, b"id,text\n1,hello\n")
     run_start_scoring(stack, event)
-    assert run_start_scoring(stack, event) == {"outcomes": ["duplicate"]}
+    assert run_start_scoring(stack, event) == ["duplicate"]
     assert len(sns_messages(stack)) == 1
 
 
 def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalModeStack) -> None:
     event = upload_for_event(stack, b"id,review_body\n1,\n2,   \n")
-    assert run_start_scoring(stack, event) == {"outcomes": ["completed"]}
+    assert run_start_scoring(stack, event) == ["completed"]
     (message,) = sns_messages(stack)
     assert message["status"] == "SUCCEEDED"
     assert message["rows"] == {"total": 2, "scored": 0, "empty": 2, "rejected": 0}
@@ -126,7 +126,7 @@ def test_console_folder_object_is_ignored_without_a_job_or_a_message(
     # When StartScoring runs
     result = run_start_scoring(stack, event)
     # Then it is not taken for an (empty) upload: no job, no message, nothing staged or refused
-    assert result == {"outcomes": ["ignored"]}
+    assert result == ["ignored"]
     assert stack.sagemaker is not None
     assert stack.sagemaker.jobs == {}
     assert sns_messages(stack) == []
@@ -142,7 +142,7 @@ def test_upload_to_another_bucket_is_ignored_without_a_job_or_a_message(
     # When StartScoring runs
     result = run_start_scoring(stack, event)
     # Then only this stack's bucket is scored: no job, no message, nothing written
-    assert result == {"outcomes": ["ignored"]}
+    assert result == ["ignored"]
     assert stack.sagemaker is not None
     assert stack.sagemaker.jobs == {}
     assert sns_messages(stack) == []
@@ -157,13 +157,13 @@ def test_every_record_of_a_multi_record_event_gets_its_own_outcome_and_job(
     # When StartScoring runs once
     result = run_start_scoring(stack, event)
     # Then each record got an outcome, in order, and its own job staged from its own key
-    assert result == {"outcomes": ["started", "started"]}
+    assert result == ["started", "started"]
     assert manifest_sources(stack) == [
         "incoming/customer reviews 2026-11.csv",
         "incoming/returns & exchanges 2026-11.csv",
     ]
     # and the same event again is a duplicate of both, record by record
-    assert run_start_scoring(stack, event) == {"outcomes": ["duplicate", "duplicate"]}
+    assert run_start_scoring(stack, event) == ["duplicate", "duplicate"]
 
 
 def test_csv_gz_upload_is_decompressed_staged_and_its_job_started(stack: LocalModeStack) -> None:
@@ -172,7 +172,7 @@ def test_csv_gz_upload_is_decompressed_staged_and_its_job_started(stack: LocalMo
     # When StartScoring runs
     result = run_start_scoring(stack, event)
     # Then the job reads the decompressed reviews, and the result keeps the name without .csv.gz
-    assert result == {"outcomes": ["started"]}
+    assert result == ["started"]
     name = only_job(stack)["TransformJobName"]
     shard = read_object(stack, f"staging/{name}/part-00000.jsonl").decode()
     assert [json.loads(line)["source"] for line in shard.splitlines()] == [

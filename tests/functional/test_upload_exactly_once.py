@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from review_scorer.handlers import start_scoring
+from review_scorer.logic import start_scoring as start_scoring_logic
+from review_scorer.upload import staging
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.lambda_invoke import LocalContext, invoke_async
+from review_scorer_local.lambda_invoke import LocalContext
 from review_scorer_local.stack import LocalModeStack
 from review_scorer_local.stack_config import StackConfig
 from tests.conftest import read_csv, write_csv
 from tests.functional.helpers import (
     context,
+    handled_uploads,
+    intake_event,
     keys,
     read_object,
     run_start_scoring,
@@ -33,26 +38,30 @@ def jobs(stack: LocalModeStack) -> list[str]:
     return list(stack.sagemaker.jobs)
 
 
-def deliver_at_once(stack: LocalModeStack, event: dict[str, Any]) -> list[dict[str, Any]]:
-    """Two invocations of StartScoring, each with its own request id (two owners, as two
-    deliveries of one event are), let go at the same moment; their results."""
+def deliver_at_once(stack: LocalModeStack, event: dict[str, Any]) -> list[str]:
+    """Two invocations of StartScoring, each with its own request id and its own message (two
+    owners, as two deliveries of one event are), let go at the same moment; what they did."""
     os.environ.update(stack.function_environment())
     contexts = [context("StartScoringFunction") for _ in range(2)]
     assert contexts[0].aws_request_id != contexts[1].aws_request_id
+    messages = [intake_event(stack, event) for _ in contexts]
     start = threading.Barrier(len(contexts))
-    results: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
 
-    def deliver(lambda_context: LocalContext) -> None:
+    def deliver(message: dict[str, Any], lambda_context: LocalContext) -> None:
         start.wait()
-        results.append(start_scoring.lambda_handler(event, lambda_context))
+        responses.append(start_scoring.lambda_handler(message, lambda_context))
 
-    threads = [threading.Thread(target=deliver, args=(c,)) for c in contexts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(results) == len(contexts), "a delivery raised"
-    return results
+    threads = [
+        threading.Thread(target=deliver, args=p) for p in zip(messages, contexts, strict=True)
+    ]
+    with handled_uploads() as results:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert responses == [{"batchItemFailures": []}] * len(contexts), "a delivery failed"
+    return sorted(results)
 
 
 def test_two_deliveries_at_once_start_one_job(stack: LocalModeStack) -> None:
@@ -60,7 +69,7 @@ def test_two_deliveries_at_once_start_one_job(stack: LocalModeStack) -> None:
     results = deliver_at_once(stack, upload_for_event(stack, CSV))
     # Then one job, and exactly one of the two deliveries says it started it
     assert len(jobs(stack)) == 1
-    assert sorted(r["outcomes"][0] for r in results) == ["duplicate", "started"]
+    assert results == ["duplicate", "started"]
 
 
 def test_two_deliveries_at_once_of_a_refused_file_send_one_message(stack: LocalModeStack) -> None:
@@ -69,7 +78,7 @@ def test_two_deliveries_at_once_of_a_refused_file_send_one_message(stack: LocalM
     # When its event is delivered twice at the same moment (two owners race for the claim)
     results = deliver_at_once(stack, event)
     # Then both refuse it, but only the claim's owner announces it: one message
-    assert [r["outcomes"] for r in results] == [["refused"], ["refused"]]
+    assert results == ["refused", "refused"]
     (note,) = sns_messages(stack)
     assert note["error"]["code"] == "INVALID_ENCODING"
 
@@ -78,25 +87,65 @@ def test_two_deliveries_at_once_of_a_refused_file_send_one_message(stack: LocalM
 def test_throttling_is_retried_and_the_job_starts_once(stack: LocalModeStack) -> None:
     assert stack.sagemaker is not None
     stack.sagemaker.inject("CreateTransformJob", "ThrottlingException", "Rate exceeded", times=2)
-    assert run_start_scoring(stack, upload_for_event(stack, CSV)) == {"outcomes": ["started"]}
+    assert run_start_scoring(stack, upload_for_event(stack, CSV)) == ["started"]
     assert len(jobs(stack)) == 1
     assert stack.sagemaker.calls("CreateTransformJob") == 3
 
 
-@pytest.mark.parametrize("stack_config", [FAST_RETRIES])
-def test_capacity_error_that_persists_is_raised_for_lambda_to_retry(stack: LocalModeStack) -> None:
-    # Given SageMaker answers ResourceLimitExceeded to every attempt of the first invocation
+QUOTA_FULL = (
+    "The account-level service limit 'ml.m5.large for transform job usage' is 1 Instances, with "
+    "current utilization of 1 Instances and a request delta of 1 Instances. Please use AWS "
+    "Service Quotas to request an increase for this quota."
+)
+
+
+def test_a_full_quota_makes_the_file_wait_in_the_queue_then_start_without_reading_it_again(
+    stack: LocalModeStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SageMaker answers ResourceLimitExceeded once (the account's quota is in use)
     assert stack.sagemaker is not None
-    stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", "too many jobs", 4)
+    stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", QUOTA_FULL)
+    staged: list[str] = []
+    real_stage = staging.stage
+    monkeypatch.setattr(
+        start_scoring_logic, "stage", lambda t, *a: staged.append(t.job) or real_stage(t, *a)
+    )
     event = upload_for_event(stack, CSV)
-    # When Lambda invokes asynchronously (an error is retried by Lambda itself)
-    os.environ.update(stack.function_environment())
-    invocation = invoke_async(start_scoring.lambda_handler, event, "StartScoringFunction")
-    # Then the first invocation failed, Lambda's retry started the job, and nothing was announced
-    assert invocation.attempts == 2
-    assert invocation.error is None
-    assert len(jobs(stack)) == 1
+    # When StartScoring handles the upload, and the queue delivers it again
+    first = run_start_scoring(stack, event)
+    second = run_start_scoring(stack, event)
+    # Then it waited (its message returned as a batch item failure: no retry inside Lambda, no
+    # message), and the redelivery started its job from the same staging: the file was read once
+    assert (first, second) == (["waiting"], ["started"]), sns_messages(stack)
+    assert len(jobs(stack)) == 1 and len(staged) == 1
     assert sns_messages(stack) == []
+
+
+def test_a_quota_of_zero_fails_at_once_naming_the_quota_to_raise(stack: LocalModeStack) -> None:
+    # Given an account whose quota for the instance type is 0
+    assert stack.sagemaker is not None
+    stack.sagemaker.instance_quota = 0
+    # When a file is uploaded
+    result = run_start_scoring(stack, upload_for_event(stack, CSV))
+    # Then it fails at once (no wait can help), with one message that names the quota
+    assert result == ["failed"]
+    (note,) = sns_messages(stack)
+    assert note["error"]["code"] == "NO_TRANSFORM_CAPACITY"
+    assert "'ml.m5.large for transform job usage' is 0 instances" in note["error"]["message"]
+    assert jobs(stack) == []
+
+
+@pytest.mark.parametrize("stack_config", [StackConfig(max_wait_seconds=60)])
+def test_a_file_that_waited_too_long_fails_with_its_own_code(stack: LocalModeStack) -> None:
+    # Given an upload made two minutes ago, with MaxWaitSeconds 60, and the quota still in use
+    assert stack.sagemaker is not None
+    stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", QUOTA_FULL)
+    old = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
+    event = upload_for_event(stack, CSV, eventTime=old)
+    # When StartScoring tries again, Then the file fails with its own code, and one message
+    assert run_start_scoring(stack, event) == ["failed"]
+    (note,) = sns_messages(stack)
+    assert note["error"]["code"] == "TRANSFORM_CAPACITY_WAIT_EXPIRED"
 
 
 @pytest.mark.parametrize(
@@ -116,14 +165,14 @@ def test_permanent_sagemaker_errors_end_in_one_failed_message(
     assert stack.sagemaker is not None
     stack.sagemaker.inject("CreateTransformJob", code, message)
     event = upload_for_event(stack, CSV)
-    assert run_start_scoring(stack, event) == {"outcomes": ["failed"]}
+    assert run_start_scoring(stack, event) == ["failed"]
     (note,) = sns_messages(stack)
     assert note["attributes"] == {"status": "FAILED", "error_code": "TRANSFORM_JOB_REJECTED"}
     assert code in note["error"]["message"]
     assert hint in note["error"]["message"]
     assert note["rows"]["scored"] == 2
     assert keys(stack, "quarantine/") == []  # the file is fine; it stays in incoming/
-    assert run_start_scoring(stack, event) == {"outcomes": ["duplicate"]}
+    assert run_start_scoring(stack, event) == ["duplicate"]
     assert len(sns_messages(stack)) == 0
 
 
@@ -131,7 +180,7 @@ def test_permanent_sagemaker_errors_end_in_one_failed_message(
 def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalModeStack) -> None:
     # Given an event announcing a 5 GB object (the object itself is small: it is never read)
     event = upload_for_event(stack, CSV, size=5 * 1024**3)
-    assert run_start_scoring(stack, event) == {"outcomes": ["refused"]}
+    assert run_start_scoring(stack, event) == ["refused"]
     (note,) = sns_messages(stack)
     assert note["error"]["code"] == "FILE_TOO_LARGE"
     assert "1,000,000 bytes" in note["error"]["message"]
@@ -147,8 +196,11 @@ def test_file_that_would_outlast_the_lambda_is_refused_not_cut_off(stack: LocalM
         def get_remaining_time_in_millis(self) -> int:
             return 30_000
 
-    result = start_scoring.lambda_handler(event, ShortContext("StartScoringFunction"))
-    assert result == {"outcomes": ["refused"]}
+    with handled_uploads() as result:
+        start_scoring.lambda_handler(
+            intake_event(stack, event), ShortContext("StartScoringFunction")
+        )
+    assert result == ["refused"]
     (note,) = sns_messages(stack)
     assert note["error"]["code"] == "FILE_TOO_LARGE"
     assert "run out of time" in note["error"]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,17 +15,34 @@ from review_scorer.aws import clients
 from review_scorer.errors import TransformJobRejectedError
 from review_scorer.transform.jobs import TERMINAL_JOB_STATES
 
-# Worth waiting for: botocore's standard mode already retries throttling and 5xx a few times;
-# a capacity or concurrency limit may free up within seconds too.
+# Worth a retry within seconds: botocore's standard mode already retries throttling and 5xx a
+# few times. ResourceLimitExceeded is not one of them: it is the account's instance quota for
+# the instance type, which nothing retries for you and which frees up only when a job ends
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html): the file waits in the
+# intake queue instead (CapacityUnavailableError).
 TRANSIENT = {
     "ThrottlingException",
-    "ResourceLimitExceeded",
     "ServiceUnavailable",
     "InternalFailure",
     "InternalServerError",
     "InternalServerException",
 }
 RETRIES = 3
+# SageMaker's message names the quota and its value: "The account-level service limit
+# 'ml.m5.large for transform job usage' is 0 Instances, with current utilization of 0 Instances
+# and a request delta of 1 Instances. ..."
+_QUOTA = re.compile(r"limit '(?P<quota>[^']+)' is (?P<limit>\d+) Instances")
+
+
+class CapacityUnavailableError(Exception):
+    """The account has no free transform instance now; ``quota`` names the limit, ``limit`` its
+    value (0: none will ever be free until the quota is raised)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        found = _QUOTA.search(message)
+        self.quota = found["quota"] if found else "transform job usage"
+        self.limit = int(found["limit"]) if found else None
 
 
 def create_transform_job(request: dict[str, Any], *, backoff_seconds: float = 1.0) -> bool:
@@ -40,6 +58,8 @@ def create_transform_job(request: dict[str, Any], *, backoff_seconds: float = 1.
             code = exc.response["Error"]["Code"]
             if code == "ResourceInUse":
                 return False
+            if code == "ResourceLimitExceeded":
+                raise CapacityUnavailableError(exc.response["Error"].get("Message", "")) from None
             if code not in TRANSIENT:
                 raise _rejected(code, exc.response["Error"].get("Message", "")) from None
             if attempt == RETRIES:
@@ -82,3 +102,16 @@ def describe_transform_job(name: str) -> dict[str, Any] | None:
         if error["Code"] == "ValidationException" and "could not find" in error["Message"].lower():
             return None
         raise
+
+
+def instances_in_use(name_prefix: str) -> int:
+    """Transform instances this stack's running jobs hold (InstanceCount of each InProgress job)."""
+    pages = clients.sagemaker().get_paginator("list_transform_jobs")
+    total = 0
+    for page in pages.paginate(NameContains=name_prefix, StatusEquals="InProgress"):
+        for summary in page["TransformJobSummaries"]:
+            name = summary["TransformJobName"]
+            job = describe_transform_job(name) if name.startswith(name_prefix) else None
+            if job and job["TransformJobStatus"] == "InProgress":
+                total += int(job["TransformResources"]["InstanceCount"])
+    return total

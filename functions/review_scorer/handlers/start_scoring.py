@@ -1,4 +1,4 @@
-"""StartScoring: an object landed under incoming/; stage it and start its transform job."""
+"""StartScoring: uploads arrived through the intake queue; stage each and start its job."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from review_scorer.events import parse_s3_event
+from review_scorer.events import parse_intake_event
 from review_scorer.invocation import Invocation
-from review_scorer.logic.start_scoring import handle_record
-from review_scorer.observability import count, logger, metrics, tracer
+from review_scorer.logic.intake import handle_batch
+from review_scorer.observability import logger, metrics, tracer
 from review_scorer.settings import load_settings
 
 
@@ -19,6 +19,6 @@ from review_scorer.settings import load_settings
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings()
     invocation = Invocation(context.aws_request_id, context.get_remaining_time_in_millis)
-    records = parse_s3_event(event).records
-    count("UploadEvents", len(records))  # duplicates and ignored keys included
-    return {"outcomes": [handle_record(r, settings, invocation).value for r in records]}
+    retry = handle_batch(parse_intake_event(event), settings, invocation)
+    # The partial batch response: only these messages come back (ReportBatchItemFailures).
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}

@@ -7,13 +7,11 @@ to send to the model (every review empty), so both paths give the same file.
 from __future__ import annotations
 
 import io
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from review_scorer.aws import s3
+from review_scorer.aws import s3, s3_stream
 from review_scorer.bucket_keys import labeled_key, prediction_key, rejects_key
 from review_scorer.errors import (
     MissingOutputError,
@@ -59,17 +57,20 @@ def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> Labe
     limits = Limits(max_field_chars=manifest.max_field_chars, max_uncompressed_bytes=2**62)
     table = read_table(body, manifest.review_column, limits)
     tally = JoinTally()
-    with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
-        path = Path(tmp) / "labeled.csv"
-        with path.open("w", encoding="utf-8", newline="") as out:
-            layout = ResultColumns(top_k=manifest.top_k, names=manifest.label_names)
-            write_labeled_csv(out, table, manifest.marks, predictions, tally, layout)
+    key = labeled_key(manifest.name)
+    # Streamed to S3 as it is written, part by part: no copy in /tmp (512 MB by default, less
+    # than the labeled file of a large upload). Any error below aborts the upload and no object
+    # appears; the object appears whole when the block ends (s3_stream.StreamedObject).
+    with s3_stream.StreamedObject(source.bucket, key, "text/csv; charset=utf-8") as upload:
+        out = io.TextIOWrapper(upload, encoding="utf-8", newline="")
+        layout = ResultColumns(top_k=manifest.top_k, names=manifest.label_names)
+        write_labeled_csv(out, table, manifest.marks, predictions, tally, layout)
+        out.flush()
+        out.detach()  # the upload, not the wrapper, decides when it ends
         if tally.rows != manifest.rows.total:
             raise SourceChangedError(
                 f"the file now has {tally.rows} rows but {manifest.rows.total} were staged"
             )
-        key = labeled_key(manifest.name)
-        s3.upload_file(path, source.bucket, key, "text/csv; charset=utf-8")
     rejects = None
     if manifest.rejects_key:
         rejects = rejects_key(manifest.name)

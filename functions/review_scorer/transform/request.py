@@ -38,7 +38,7 @@ def transform_request(
         },
         "TransformResources": {
             "InstanceType": settings.instance_type,
-            "InstanceCount": max(1, min(settings.instance_count, shard_count)),
+            "InstanceCount": instance_count(shard_count, settings),
         },
         "Tags": [{"Key": "app", "Value": "review-scorer"}],
     }
@@ -47,3 +47,9 @@ def transform_request(
     if settings.transform_volume_kms_key_arn:
         request["TransformResources"]["VolumeKmsKeyId"] = settings.transform_volume_kms_key_arn
     return request
+
+
+def instance_count(shard_count: int, settings: Settings) -> int:
+    """Never more instances than shards (one input file goes to one instance, so extra
+    instances would idle and cost), nor than the stack may hold at once."""
+    return max(1, min(settings.instance_count, shard_count, settings.transform_instance_limit))

@@ -1,0 +1,64 @@
+"""What local mode tells about a file: the deliveries that concerned it, its SNS messages, and
+where its labeled CSV was saved."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+from review_scorer_local.lambda_invoke import AsyncInvocation
+
+
+@dataclass
+class Delivery:
+    """One event handed to a function (``START_SCORING`` or ``PUBLISH_RESULTS``) and how the
+    asynchronous invocation went."""
+
+    function: str
+    event: dict[str, Any]
+    invocation: AsyncInvocation
+
+
+@dataclass
+class Notification:
+    """One SNS message as a subscriber receives it."""
+
+    subject: str
+    body: dict[str, Any]
+    attributes: dict[str, str]
+
+
+@dataclass
+class FileResult:
+    path: Path
+    key: str
+    notifications: list[Notification] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    labeled_csv: Path | None = None
+
+    @property
+    def summary(self) -> dict[str, Any] | None:
+        return self.notifications[-1].body if self.notifications else None
+
+    def concerns(self, delivery: Delivery) -> bool:
+        """Was ``delivery`` about this file: its upload event, or its job's event?"""
+        if "detail" in delivery.event:
+            job = self.summary.get("job") if self.summary else None
+            return bool(job) and delivery.event["detail"].get("TransformJobName") == job
+        return any(
+            unquote_plus(upload["s3"]["object"]["key"]) == self.key
+            for record in delivery.event.get("Records", [])
+            for upload in json.loads(record.get("body", "{}")).get("Records", [])
+        )
+
+    @property
+    def failed_invocations(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.invocation.error]
+
+    @property
+    def ok(self) -> bool:
+        summary = self.summary
+        return bool(summary and summary["status"] == "SUCCEEDED" and not self.failed_invocations)

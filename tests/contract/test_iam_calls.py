@@ -1,0 +1,248 @@
+"""IAM from the calls the code really makes: each function's role allows every AWS call it made.
+
+Representative flows (a scored file, a refused file, a file with nothing to score, a failed
+job, a job with no output, a source version deleted before the join, a sweep of a job whose
+event was lost) run through the local stack with the function environment the template gives
+(its KMS key, instance type, job prefix). Every call a handler made is recorded
+(``aws_calls.Recorder``), mapped to the IAM requests AWS evaluates for it, and put to the IAM
+simulator with the role SAM makes for that function, the bucket, topic and key policies of the
+resource, and the stack's parameter defaults. Then S3's own rule: a read that finds nothing
+answers 404 only to a caller allowed s3:ListBucket on the bucket without an s3:prefix condition,
+else 403 (the code would take a missing key for a denied one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aws_calls
+import cfn
+import iam
+import pytest
+from aws_calls import Call, Encryption, Recorder
+from tests.conftest import load_event, write_csv
+
+from review_scorer.handlers import sweep
+from review_scorer_local.flow import LocalFlow
+from review_scorer_local.lambda_invoke import invoke_async
+from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.stack_config import StackConfig
+
+MODEL = "review-scorer-local-model"  # StackConfig's, given to the template as ModelName
+FUNCTIONS = ("StartScoringFunction", "PublishResultsFunction", "SweepFunction")
+
+
+@pytest.fixture(scope="module")
+def values(template: dict[str, Any]) -> dict[str, Any]:
+    return cfn.stack(template, {"ModelName": MODEL})
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: iam.with_arns(cfn.resolve(resource, values), strict=False)
+        for name, resource in template["Resources"].items()
+        if "Condition" not in resource or cfn.condition(values, resource["Condition"])
+    }
+
+
+@pytest.fixture
+def stack_config(template: dict[str, Any], values: dict[str, Any]) -> StackConfig:
+    """The local stack with the settings the template gives StartScoring (names of this
+    stack's own resources aside): the requests are the ones the deployed function sends."""
+    env = cfn.functions(template)["StartScoringFunction"]["Environment"]["Variables"]
+    resolved = iam.with_arns(
+        {k: v for k, v in cfn.resolve(env, values).items() if "<" not in str(v) or "DataKey" in v}
+    )
+    own = {"bucket_name", "topic_arn", "model_name"}
+    overrides = {
+        field: resolved[field.upper()]
+        for field in type(StackConfig().settings).model_fields
+        if field.upper() in resolved and field not in own
+    }
+    return StackConfig(model_name=MODEL, **overrides)
+
+
+def _bucket(resources: dict[str, Any]) -> str:
+    name = resources["ScoringBucket"]["Properties"]["BucketName"]
+    assert isinstance(name, str)
+    return name
+
+
+def _encryption(resources: dict[str, Any]) -> Encryption:
+    bucket = resources["ScoringBucket"]["Properties"]
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    keys = {
+        f"arn:aws:s3:::{_bucket(resources)}": rule["ServerSideEncryptionByDefault"][
+            "KMSMasterKeyID"
+        ]
+    }
+    for name, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SNS::Topic":
+            keys[iam.with_arns(f"<{name}>")] = properties["KmsMasterKeyId"]
+        if resource["Type"] == "AWS::SQS::Queue" and "KmsMasterKeyId" in properties:
+            keys[iam.with_arns(f"<{name}.Arn>")] = properties["KmsMasterKeyId"]
+    return Encryption(keys)
+
+
+def _resource_policy(resources: dict[str, Any], arn: str) -> dict[str, Any] | None:
+    """The policy of the resource ``arn`` names, as the template sets it (None if none)."""
+    for resource in resources.values():
+        properties = resource.get("Properties", {})
+        kind = resource["Type"]
+        if kind == "AWS::S3::BucketPolicy" and arn.startswith("arn:aws:s3:::"):
+            bucket = arn.removeprefix("arn:aws:s3:::").split("/")[0]
+            if f"<{bucket}>" == properties["Bucket"] or properties["Bucket"] == bucket:
+                return dict(properties["PolicyDocument"])
+        if kind == "AWS::SNS::TopicPolicy" and arn in properties["Topics"]:
+            return dict(properties["PolicyDocument"])
+        if kind == "AWS::SQS::QueuePolicy" and arn in properties["Queues"]:
+            return dict(properties["PolicyDocument"])
+        if kind == "AWS::KMS::Key" and arn == iam.KEY_ARN:
+            return dict(properties["KeyPolicy"])
+    return None
+
+
+# --- the flows ----------------------------------------------------------------------------------
+
+REVIEWS = [
+    ["1", "I love this dress, it fits perfectly"],
+    ["2", ""],
+    ["3", "Very disappointed: poor quality."],
+]
+
+
+def _csv(tmp_path: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
+    return write_csv(tmp_path / name, header, rows)
+
+
+def _failing_runner(job: dict[str, Any], model: dict[str, Any]) -> None:
+    raise RuntimeError("ClientError: the container ran out of memory")
+
+
+def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
+    """The representative flows, one after the other in one local stack."""
+    flow = LocalFlow(stack)
+    header = ["id", "review_body"]
+    # a scored file (its first completion: nothing claimed yet)
+    scored = flow.run_file(_csv(tmp_path, "scored.csv", header, REVIEWS), tmp_path / "out")
+    assert scored.ok, scored.summary
+    # a duplicate completion event for it: the claim exists now
+    # a refused file (no review column)
+    refused = flow.run_file(_csv(tmp_path, "refused.csv", ["id", "text"], REVIEWS), tmp_path)
+    assert refused.summary and refused.summary["status"] == "FAILED"
+    # a file with nothing to score: finished without a job
+    empty = flow.run_file(_csv(tmp_path, "empty.csv", header, [["1", ""], ["2", " "]]), tmp_path)
+    assert empty.ok, empty.summary
+    # a failed job
+    failing = LocalFlow(stack, job_runner=_failing_runner)
+    failed = failing.run_file(_csv(tmp_path, "failed.csv", header, REVIEWS), tmp_path)
+    assert failed.summary and failed.summary["error"]["code"] == "TRANSFORM_JOB_FAILED"
+    # a job with no output: its prediction file is looked for and missing
+    empty_output = LocalFlow(stack, job_runner=lambda job, model: None)
+    missing = empty_output.run_file(_csv(tmp_path, "missing.csv", header, REVIEWS), tmp_path)
+    assert missing.summary and missing.summary["error"]["code"] == "MISSING_OUTPUT"
+    # a job whose completion event was lost: the sweep completes it
+    flow.upload(_csv(tmp_path, "swept.csv", header, REVIEWS))
+    flow.deliver_uploads()
+    flow.run_pending_jobs()
+    stack.client("sqs").purge_queue(QueueUrl=stack.queues.transform_events)
+    os.environ.update(stack.function_environment())
+    swept = invoke_async(sweep.lambda_handler, load_event("scheduled_sweep.json"), "SweepFunction")
+    assert swept.error is None and swept.result and swept.result["swept"], swept
+
+
+@pytest.fixture
+def recorded(recorder: Recorder, stack: LocalModeStack, tmp_path: Path) -> Iterator[list[Call]]:
+    recorder.take()
+    run_flows(stack, tmp_path)
+    calls = recorder.take()
+    assert {call.function for call in calls} == set(FUNCTIONS), "a function made no call"
+    yield calls
+
+
+def _as_deployed(call: Call, local_bucket: str, bucket: str) -> Call:
+    """The call with the local bucket's name replaced by the stack's."""
+    params = dict(call.params)
+    if params.get("Bucket") == local_bucket:
+        params["Bucket"] = bucket
+    if "CopySource" in params:
+        source_bucket, key, version = aws_calls.copy_source(params["CopySource"])
+        source = {"Bucket": bucket if source_bucket == local_bucket else source_bucket, "Key": key}
+        params["CopySource"] = {**source, **({"VersionId": version} if version else {})}
+    return Call(call.function, call.service, call.operation, params, call.status, call.error)
+
+
+def test_every_call_the_functions_make_is_allowed_by_their_roles(
+    recorded: list[Call],
+    simulator: iam.Simulator,
+    transformed: dict[str, Any],
+    values: dict[str, Any],
+    resources: dict[str, Any],
+    stack: LocalModeStack,
+) -> None:
+    bucket, encryption = _bucket(resources), _encryption(resources)
+    policies = {f: iam.role_policies(transformed, f"{f}Role", values) for f in FUNCTIONS}
+    denied: list[str] = []
+    unmapped: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for local_call in recorded:
+        call = _as_deployed(local_call, stack.config.bucket, bucket)
+        try:
+            requests = aws_calls.iam_requests(call, encryption)
+        except aws_calls.UnmappedCallError as exc:
+            unmapped.append(str(exc))
+            continue
+        for request in requests:
+            if (call.function, str(request)) in seen:
+                continue
+            seen.add((call.function, str(request)))
+            decision = simulator.evaluate(
+                policies[call.function],
+                request,
+                principal=iam.role_arn(f"{call.function}Role"),
+                resource_policy=_resource_policy(resources, request.resource),
+            )
+            if not decision.allowed:
+                denied.append(f"{call}\n    {request}: {decision.result}")
+    assert not unmapped, "\n".join(unmapped)
+    assert not denied, f"{len(denied)} IAM requests denied:\n" + "\n".join(denied)
+
+
+def test_a_read_that_finds_nothing_gets_404_not_403(
+    recorded: list[Call],
+    simulator: iam.Simulator,
+    transformed: dict[str, Any],
+    values: dict[str, Any],
+    resources: dict[str, Any],
+    stack: LocalModeStack,
+) -> None:
+    # S3: "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status
+    # code 403 Access Denied error" for a key that does not exist
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, API_GetObject.html).
+    # The code would take the missing key for a denied request.
+    bucket = _bucket(resources)
+    policies = {f: iam.role_policies(transformed, f"{f}Role", values) for f in FUNCTIONS}
+    wrong = []
+    for local_call in aws_calls.may_find_nothing(recorded):
+        call = _as_deployed(local_call, stack.config.bucket, bucket)
+        request = aws_calls.list_bucket_for(call)
+        decision = simulator.evaluate(
+            policies[call.function], request, principal=iam.role_arn(f"{call.function}Role")
+        )
+        if not decision.allowed:
+            wrong.append(f"{call}: 403, not 404 ({request}: {decision.result})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_unknown_call_fails_loudly_never_skipped() -> None:
+    for service, operation in (("s3", "DeleteObject"), ("sqs", "PurgeQueue"), ("kms", "Decrypt")):
+        call = Call(
+            "StartScoringFunction", service, operation, {"Bucket": "b", "QueueUrl": "u/1/q"}
+        )
+        with pytest.raises(aws_calls.UnmappedCallError, match="unmapped call"):
+            aws_calls.iam_requests(call, Encryption({}))
