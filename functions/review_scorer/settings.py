@@ -63,7 +63,7 @@ class Settings(BaseModel):
         default=60, ge=0, le=900, description="first wait before a file tries again"
     )
     reconcile_after_seconds: int = Field(
-        default=3600, ge=60, description="an upload with no outcome and no job this old is re-sent"
+        default=3600, ge=0, description="an upload with no outcome and no job this old is re-sent"
     )
 
     @field_validator("label_names")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from review_scorer import bucket_keys
-from review_scorer.handlers import publish_results, start_scoring
+from review_scorer.handlers import publish_results, start_scoring, sweep
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer_local.file_results import Delivery, FileResult, Notification
 from review_scorer_local.intake_mapping import IntakeMapping
@@ -22,6 +22,7 @@ from review_scorer_local.transform_runner import S3Location, run_job
 
 START_SCORING = "StartScoringFunction"
 PUBLISH_RESULTS = "PublishResultsFunction"
+SWEEP = "SweepFunction"
 
 
 class LocalFlow:
@@ -80,6 +81,12 @@ class LocalFlow:
         """Hand every pending transform-job state-change event to PublishResults; the
         deliveries."""
         return self._deliver(self.stack.queues.transform_events, PUBLISH_RESULTS)
+
+    def run_sweep(self) -> Delivery:
+        """The sweep's schedule fires: EventBridge's "Scheduled Event" goes to the Sweep."""
+        os.environ.update(self.stack.function_environment())
+        event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+        return Delivery(SWEEP, event, invoke_async(sweep.lambda_handler, event, SWEEP))
 
     def drain(self) -> list[Delivery]:
         """Deliver every pending event and run every pending job, until nothing is left.

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from review_scorer.handlers import start_scoring
 from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_once
 
@@ -73,9 +75,12 @@ class IntakeMapping:
         """Make every waiting message visible now; returns how many."""
         released = 0
         for handle in self._waiting.values():
-            self._sqs.change_message_visibility(
-                QueueUrl=self._url, ReceiptHandle=handle, VisibilityTimeout=0
-            )
+            try:
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._url, ReceiptHandle=handle, VisibilityTimeout=0
+                )
+            except ClientError:  # the message is gone (deleted, purged, dead-lettered)
+                continue
             released += 1
         self._waiting.clear()
         return released

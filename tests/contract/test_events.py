@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from review_scorer import bucket_keys
 from review_scorer.events import (
     S3Event,
+    SqsEvent,
+    parse_intake_event,
     parse_s3_event,
     parse_scheduled_event,
     parse_transform_event,
@@ -28,8 +30,10 @@ SAMPLE_FILES = sorted(EVENTS.glob("*.json"))
 STACK_BUCKET = StackConfig().bucket  # the bucket of the local stack the tests run against
 JOB_PREFIX = "rs"  # JobNamePrefix's default in template.yaml
 
-# Every sample and the kind of event it is: which handler receives it.
+# Every sample and the kind of event it is: which handler receives it. The S3 samples are the
+# bodies of intake messages (S3 -> SQS -> StartScoring); "intake" is what StartScoring receives.
 EXPECTED = {
+    "sqs_intake_batch.json": "intake",
     "s3_object_created.json": "s3",
     "s3_multi_record.json": "s3",
     "s3_folder_object.json": "s3",
@@ -42,7 +46,7 @@ EXPECTED = {
 }
 # The handler of each kind and the name of the parser it calls.
 HANDLERS: dict[str, tuple[ModuleType, str]] = {
-    "s3": (start_scoring, "parse_s3_event"),
+    "intake": (start_scoring, "parse_intake_event"),
     "transform": (publish_results, "parse_transform_event"),
     "schedule": (sweep, "parse_scheduled_event"),
 }
@@ -53,9 +57,10 @@ def load(name: str) -> dict[str, Any]:
 
 
 def kind_of(event: dict[str, Any]) -> str:
-    """Dispatch by shape, as the triggers do: S3 sends Records, EventBridge source/detail-type."""
+    """Dispatch by shape, as the triggers do: SQS and S3 send Records (SQS records carry a
+    body), EventBridge source/detail-type."""
     if "Records" in event:
-        return "s3"
+        return "intake" if "body" in event["Records"][0] else "s3"
     shape = (event.get("source"), event.get("detail-type"))
     if shape == (jobs.TRANSFORM_EVENT_SOURCE, jobs.TRANSFORM_EVENT_DETAIL_TYPE):
         return "transform"
@@ -65,6 +70,10 @@ def kind_of(event: dict[str, Any]) -> str:
 
 
 def handler_parser(kind: str) -> Callable[[dict[str, Any]], BaseModel]:
+    """The parser the handler of ``kind`` calls; for an S3 body, the one the intake message's
+    body goes through (``SqsRecord.uploads``)."""
+    if kind == "s3":
+        return parse_s3_event
     module, name = HANDLERS[kind]
     return getattr(module, name)  # type: ignore[no-any-return]
 
@@ -106,7 +115,10 @@ def test_sample_is_of_its_expected_kind_and_parses_with_its_handler_models(path:
     parsed = handler_parser(kind)(event)
     # Then it is the kind its name says, and the parsed model holds what the handler reads
     assert kind == EXPECTED[path.name]
-    if kind == "s3":
+    if kind == "intake":
+        assert isinstance(parsed, SqsEvent) and parsed.records
+        assert all(r.event_source_arn.startswith("arn:aws:sqs:") for r in parsed.records)
+    elif kind == "s3":
         assert isinstance(parsed, S3Event) and parsed.records
         assert all(r.event_source == "aws:s3" for r in parsed.records)
         assert all(r.event_name.startswith("ObjectCreated:") for r in parsed.records)
@@ -121,7 +133,8 @@ def test_sample_is_refused_by_the_parsers_of_the_other_handlers(path: Path) -> N
     # Given a sample event of one kind
     event = json.loads(path.read_text(encoding="utf-8"))
     kind = EXPECTED[path.name]
-    # When each other handler's parser reads it, Then it refuses it
+    # When each other handler's parser reads it, Then it refuses it (an S3 body is refused by
+    # all three: S3 never invokes a function of this app directly)
     for other in sorted(set(HANDLERS) - {kind}):
         with pytest.raises(ValidationError):
             handler_parser(other)(event)
@@ -133,6 +146,29 @@ def test_every_s3_sample_is_of_the_documented_event_version() -> None:
             records = load(name)["Records"]
             assert {r["eventVersion"] for r in records} == {"2.1"}, name
             assert {r["s3"]["s3SchemaVersion"] for r in records} == {"1.0"}, name
+
+
+# --- the intake batch: S3 events inside SQS messages ----------------------------------------------
+
+
+def test_intake_sample_carries_an_upload_and_s3s_test_event() -> None:
+    records = parse_intake_event(load("sqs_intake_batch.json")).records
+    # the first message's body is the single-upload sample, read through the same model
+    assert records[0].uploads() == parse_s3_event(load("s3_object_created.json")).records
+    assert records[0].attributes.approximate_receive_count == 1
+    # the second is the s3:TestEvent S3 sends when the notification is configured: no upload
+    assert records[1].uploads() == []
+
+
+@pytest.mark.parametrize("name", [n for n, k in EXPECTED.items() if k == "s3"])
+def test_every_s3_sample_reaches_start_scoring_inside_an_intake_message(name: str) -> None:
+    # Given the intake sample with this S3 event as its message body
+    batch = load("sqs_intake_batch.json")
+    batch["Records"] = batch["Records"][:1]
+    batch["Records"][0]["body"] = json.dumps(load(name))
+    # Then StartScoring's parser gives the same uploads as the S3 body parsed alone
+    (record,) = parse_intake_event(batch).records
+    assert record.uploads() == parse_s3_event(load(name)).records
 
 
 # --- S3 samples: what each one means ------------------------------------------------------------

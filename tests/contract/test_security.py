@@ -20,6 +20,7 @@ import iam
 import pytest
 
 from review_scorer import bucket_keys
+from review_scorer.logic import intake
 from review_scorer.settings import Settings
 from review_scorer.transform import jobs
 from review_scorer.transform.request import transform_request
@@ -92,6 +93,7 @@ def _allows(
     too; test_data_key_rotates_and_the_account_administers_it checks the statement is there)."""
     policy = iam.with_arns(iam.document(statements))
     arn = iam.with_arns(resource)
+    context = iam.with_arns(dict(context)) if context else None
     key_policy = _DELEGATES_TO_IAM if arn == iam.KEY_ARN else None
     return simulator.allows([policy], action, arn, context, resource_policy=key_policy)
 
@@ -273,11 +275,13 @@ def test_key_policy_lets_only_the_services_that_need_it_use_the_key(
 ) -> None:
     statements = _key_statements(resources)
     services = {s["Principal"]["Service"]: s for s in statements if "Service" in s["Principal"]}
-    # CloudWatch (alarms to the encrypted ops topic), EventBridge (the encrypted DLQ), Logs
+    # CloudWatch (alarms to the encrypted ops topic), EventBridge (the encrypted DLQ), Logs,
+    # S3 (upload events to the encrypted intake queue)
     assert set(services) == {
         "cloudwatch.amazonaws.com",
         "events.amazonaws.com",
         "logs.us-east-1.amazonaws.com",
+        "s3.amazonaws.com",
     }
     assert all(s["Effect"] == "Allow" for s in statements)
     assert not [s for s in statements if s["Principal"] in ("*", {"AWS": "*"})]
@@ -455,7 +459,7 @@ def test_dead_letter_queues_are_encrypted_keep_messages_14_days_and_refuse_plain
     resources: dict[str, Any],
 ) -> None:
     queues = _of_type(resources, "AWS::SQS::Queue")
-    assert set(queues) == set(DEAD_LETTER_QUEUES.values())
+    assert set(queues) == {*DEAD_LETTER_QUEUES.values(), "IntakeQueue"}
     for name, queue in queues.items():
         assert queue["KmsMasterKeyId"] == "<DataKey.Arn>", name
         assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600, name
@@ -507,8 +511,15 @@ def test_every_function_sends_events_that_fail_every_retry_to_its_own_encrypted_
         for r in transformed["Resources"].values()
         if r["Type"] == "AWS::Lambda::EventInvokeConfig"
     }
-    assert set(configs) == set(FUNCTIONS)
-    for function, config in configs.items():
+    # StartScoring is invoked by the intake queue's event source mapping, synchronously: its
+    # failures go through the queue's redrive policy (see the intake tests), not here
+    asynchronous = [f for f in FUNCTIONS if f != START]
+    with_destination = {
+        f for f, c in configs.items() if c.get("DestinationConfig", {}).get("OnFailure")
+    }
+    assert with_destination == set(asynchronous)
+    for function in asynchronous:
+        config = configs[function]
         queue = DEAD_LETTER_QUEUES[function]
         destination = config["DestinationConfig"]["OnFailure"]["Destination"]
         assert destination == {"Fn::GetAtt": [queue, "Arn"]}, function
@@ -737,7 +748,8 @@ def test_start_scoring_may_create_exactly_the_transform_job_the_code_requests(
     job_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{job.lower()}"
     # (the Service Authorization Reference lists transform-job as its one resource type)
     assert _allows(simulator, statements, "sagemaker:CreateTransformJob", job_arn, context)
-    assert _allows(simulator, statements, "sagemaker:AddTags", job_arn, context)
+    tags = {"aws:TagKeys": context["aws:TagKeys"]}  # AddTags' own condition keys
+    assert _allows(simulator, statements, "sagemaker:AddTags", job_arn, tags)
 
 
 def test_start_scoring_may_not_create_a_job_for_another_model_key_instance_or_prefix(
@@ -769,7 +781,8 @@ def test_start_scoring_may_not_create_a_job_for_another_model_key_instance_or_pr
         assert not _allows(simulator, statements, action, job_arn, unencrypted), f"without {key}"
     other_prefix = job_arn.replace("/rs-", "/rsx-")
     assert not _allows(simulator, statements, action, other_prefix, allowed)
-    tagged = {**allowed, "aws:TagKeys": ["app", "owner"]}
+    assert _allows(simulator, statements, "sagemaker:AddTags", job_arn, {"aws:TagKeys": ["app"]})
+    tagged = {"aws:TagKeys": ["app", "owner"]}
     assert not _allows(simulator, statements, "sagemaker:AddTags", job_arn, tagged)
 
 
@@ -865,3 +878,63 @@ def test_alarm_names_are_unique_within_the_stack(resources: dict[str, Any]) -> N
         if r["Type"] == "AWS::CloudWatch::Alarm"
     ]
     assert len(names) == len(set(names)), sorted(names)
+
+
+# --- the intake queue ---------------------------------------------------------------------------
+
+
+def test_uploads_reach_start_scoring_through_the_encrypted_intake_queue(
+    resources: dict[str, Any],
+) -> None:
+    # Given the bucket's notification, the intake queue and its event source mapping
+    bucket = resources["ScoringBucket"]["Properties"]
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    queue = resources["IntakeQueue"]["Properties"]
+    (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    # Then every object created under incoming/ goes to the queue (no case-sensitive suffix),
+    assert notification["Queue"] == "<IntakeQueue.Arn>"
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": bucket_keys.INCOMING_PREFIX}
+    ]
+    assert "LambdaConfigurations" not in bucket["NotificationConfiguration"]
+    # the queue is encrypted, keeps messages as long as SQS can, hides a message for six times
+    # the function's timeout, and dead-letters after the receives a waiting file can use
+    assert queue["KmsMasterKeyId"] == "<DataKey.Arn>"
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["VisibilityTimeout"] == intake.VISIBILITY_TIMEOUT_SECONDS
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": "<StartScoringFailureQueue.Arn>",
+        "maxReceiveCount": intake.MAX_RECEIVES,
+    }
+    # and StartScoring reads it in batches, reporting the uploads that must wait
+    assert mapping["EventSourceArn"] == "<IntakeQueue.Arn>"
+    assert mapping["FunctionName"] == f"<{START}>"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == "5"
+
+
+def test_a_waiting_file_fails_with_its_own_message_before_its_receives_run_out(
+    template: dict[str, Any],
+) -> None:
+    # The longest wait allowed, at the shortest backoff StartScoring applies (jitter low, base
+    # at its default) must end before the queue's last receive, or the file would dead-letter.
+    longest_wait = template["Parameters"]["MaxWaitSeconds"]["MaxValue"]
+    base = Settings.model_fields["wait_backoff_seconds"].default
+    shortest = [0.75 * min(base * 2 ** (n - 1), intake.MAX_BACKOFF_SECONDS) for n in range(1, 200)]
+    time_before_dead_letter = sum(shortest[: intake.MAX_RECEIVES - 1])
+    assert time_before_dead_letter > longest_wait, (time_before_dead_letter, longest_wait)
+
+
+def test_s3_may_send_to_the_intake_queue_for_this_bucket_only(
+    resources: dict[str, Any], simulator: iam.Simulator
+) -> None:
+    statements = _policies_of(resources, "AWS::SQS::QueuePolicy", "Queues", "<IntakeQueue>")
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert cfn.as_list(allow["Action"]) == ["sqs:SendMessage"]
+    assert allow["Condition"]["ArnLike"]["aws:SourceArn"].endswith(
+        f":s3:::review-scorer-{ACCOUNT}-us-east-1"
+    )
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+    assert _denies_without_tls(statements, "sqs:ReceiveMessage", ["<IntakeQueue.Arn>"])

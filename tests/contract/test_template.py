@@ -89,7 +89,7 @@ SAGEMAKER_ACTIONS = {
 }
 # The one action granted on "*": it supports no resource-level permission (Service Authorization
 # Reference), and the sweep needs it.
-UNSCOPABLE = {SWEEP: {"sagemaker:ListTransformJobs"}}
+UNSCOPABLE = {SWEEP: {"sagemaker:ListTransformJobs"}, START: {"sagemaker:ListTransformJobs"}}
 WRITE_ACTION = re.compile(r"^s3:(Put|Delete|Abort|Restore|Replicate|Create)")
 
 
@@ -127,13 +127,21 @@ def _bucket_name(template: dict[str, Any], values: dict[str, Any]) -> str:
     return name
 
 
-def _s3_triggers(functions: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (name, event["Properties"])
-        for name, function in functions.items()
+def _s3_triggers(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every notification of every bucket, and any S3 event a function declares (SAM)."""
+    found = [
+        config
+        for bucket in cfn.resources_of_type(template, "AWS::S3::Bucket").values()
+        for kind in ("QueueConfigurations", "TopicConfigurations", "LambdaConfigurations")
+        for config in bucket["Properties"].get("NotificationConfiguration", {}).get(kind, [])
+    ]
+    found += [
+        event["Properties"]
+        for function in cfn.functions(template).values()
         for event in function.get("Events", {}).values()
         if event["Type"] == "S3"
     ]
+    return found
 
 
 def _rules(trigger: dict[str, Any]) -> dict[str, str]:
@@ -211,25 +219,22 @@ def test_functions_are_built_by_the_makefile_for_their_runtime_and_architecture(
 # --- trigger and rule: no loops, no drift from bucket_keys.py -------------------------------------
 
 
-def test_upload_trigger_fires_only_for_csv_files_under_incoming(
-    functions: dict[str, dict[str, Any]],
+def test_the_one_upload_trigger_sends_everything_under_incoming_to_the_intake_queue(
+    template: dict[str, Any],
 ) -> None:
-    # one trigger per upload suffix (.csv and .csv.gz), all on StartScoring under incoming/
-    triggers = _s3_triggers(functions)
-    assert {name for name, _ in triggers} == {START}
-    for _, trigger in triggers:
-        assert trigger["Bucket"] == {"Ref": "ScoringBucket"}
-        assert cfn.as_list(trigger["Events"]) == ["s3:ObjectCreated:*"]
-    assert sorted(_rules(t)["suffix"] for _, t in triggers) == sorted(bucket_keys.UPLOAD_SUFFIXES)
-    assert {_rules(t)["prefix"] for _, t in triggers} == {bucket_keys.INCOMING_PREFIX}
-    assert all(set(_rules(t)) == {"prefix", "suffix"} for _, t in triggers)
+    # one notification: objects created under incoming/, whatever their suffix (S3's suffix
+    # filters are case-sensitive; StartScoring answers what is not a CSV), to the intake queue
+    (trigger,) = _s3_triggers(template)
+    assert trigger["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
+    assert trigger["Event"] == "s3:ObjectCreated:*"
+    assert _rules(trigger) == {"prefix": bucket_keys.INCOMING_PREFIX}
 
 
-def test_nothing_the_app_writes_can_match_the_upload_trigger(
-    functions: dict[str, dict[str, Any]],
-) -> None:
+def test_nothing_the_app_writes_can_match_the_upload_trigger(template: dict[str, Any]) -> None:
     # Given the trigger's prefix, When any written prefix is compared with it
-    for _, trigger in _s3_triggers(functions):
+    triggers = _s3_triggers(template)
+    assert triggers
+    for trigger in triggers:
         rules = _rules(trigger)
         # Then no key under a written prefix can also lie under the trigger's prefix
         for written in bucket_keys.WRITTEN_PREFIXES:
@@ -304,7 +309,13 @@ def test_every_setting_is_set_for_every_function(
 
 
 # Settings fields whose template value is a name of this stack, not a default of the code.
-STACK_NAMED = {"bucket_name", "topic_arn", "model_name", "transform_kms_key_arn"}
+STACK_NAMED = {
+    "bucket_name",
+    "topic_arn",
+    "model_name",
+    "transform_kms_key_arn",
+    "intake_queue_url",
+}
 # JSON Schema keywords of Settings' constraints and the parameter properties that must equal them.
 BOUNDS = {
     "minimum": "MinValue",
@@ -332,6 +343,7 @@ def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
         assert settings.topic_arn == "<NotificationTopic>"
         assert settings.model_name == "reviews-sentiment-v3"
         assert settings.transform_kms_key_arn == "<DataKey.Arn>"
+        assert settings.intake_queue_url == "<IntakeQueue>"
         for field, info in Settings.model_fields.items():
             if field in STACK_NAMED:
                 continue
@@ -446,6 +458,8 @@ def test_every_resource_is_named_never_a_wildcard(
                     assert resource == "<NotificationTopic>", f"{name}: {resource}"
                 elif services == {"kms"}:
                     assert resource == "<DataKey.Arn>", f"{name}: {resource}"
+                elif services == {"sqs"}:
+                    assert resource == "<IntakeQueue.Arn>", f"{name}: {resource}"
                 else:
                     pytest.fail(f"{name}: unexpected service in {statement}")
 
@@ -532,13 +546,14 @@ def test_publish_results_lists_only_uploads_predictions_and_staging(
         )
 
 
-def test_only_the_sweep_may_list_transform_jobs(
+def test_only_the_functions_that_count_or_sweep_jobs_may_list_transform_jobs(
     functions: dict[str, dict[str, Any]], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     for name, function in functions.items():
         statements = _statements(function, defaults)
         allowed = _allows(simulator, statements, "sagemaker:ListTransformJobs", "*")
-        assert allowed == (name == SWEEP), name
+        # StartScoring counts the instances its running jobs hold; the sweep finds finished ones
+        assert allowed == (name in (START, SWEEP)), name
 
 
 # --- operations ---------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def handled_uploads() -> Iterator[list[str]]:
                 results.extend(record.__dict__["results"])
 
     collector = Collect()
-    logger.addHandler(collector)  # type: ignore[attr-defined]  # Powertools forwards to logging
+    logger.addHandler(collector)  # Powertools forwards to logging
     try:
         yield results
     finally:

@@ -107,9 +107,12 @@ def test_a_full_quota_makes_the_file_wait_in_the_queue_then_start_without_readin
     stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", QUOTA_FULL)
     staged: list[str] = []
     real_stage = staging.stage
-    monkeypatch.setattr(
-        start_scoring_logic, "stage", lambda t, *a: staged.append(t.job) or real_stage(t, *a)
-    )
+
+    def counting_stage(target: staging.StagingTarget, *args: Any) -> Any:
+        staged.append(target.job)
+        return real_stage(target, *args)
+
+    monkeypatch.setattr(start_scoring_logic, "stage", counting_stage)
     event = upload_for_event(stack, CSV)
     # When StartScoring handles the upload, and the queue delivers it again
     first = run_start_scoring(stack, event)

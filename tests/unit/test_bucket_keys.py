@@ -25,7 +25,8 @@ def test_result_keys_keep_the_folder_below_incoming() -> None:
         ("incoming/x/y z.csv", True),
         ("incoming/", False),
         ("incoming/folder/", False),
-        ("incoming/a.CSV", False),
+        ("incoming/a.CSV", True),  # S3 keys keep their case; a .CSV is a CSV too
+        ("incoming/B.Csv.GZ", True),
         ("results/a.csv", False),
         ("incoming/a.csv.gz", True),
         ("incoming/a.gz", False),
@@ -33,6 +34,20 @@ def test_result_keys_keep_the_folder_below_incoming() -> None:
 )
 def test_only_csv_objects_under_incoming_are_uploads(key: str, expected: bool) -> None:
     assert bucket_keys.is_upload(key) is expected
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("incoming/notes.txt", True), ("incoming/a.CSV", True), ("incoming/x/", False),
+     ("results/a.csv", False)],
+)  # fmt: skip
+def test_everything_under_incoming_but_folders_gets_an_answer(key: str, expected: bool) -> None:
+    assert bucket_keys.is_under_incoming(key) is expected
+
+
+def test_upper_case_suffixes_are_dropped_from_the_result_name() -> None:
+    assert bucket_keys.upload_name("incoming/shop/REVIEWS.CSV") == "shop/REVIEWS"
+    assert bucket_keys.upload_name("incoming/a.Csv.Gz") == "a"
 
 
 def test_nothing_the_app_writes_can_trigger_it_again() -> None:
