@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from review_scorer import bucket_keys
-from review_scorer.handlers import publish_results, start_scoring, sweep
+from review_scorer.handlers import publish_results, sweep
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer_local.file_results import Delivery, FileResult, Notification
 from review_scorer_local.intake_mapping import IntakeMapping
@@ -37,11 +37,9 @@ class LocalFlow:
        them, and each sends its job-state-change event;
     3. :meth:`deliver_job_events`: those events go to PublishResults (the EventBridge rule).
 
-    Each step takes every message waiting at that point, not only the first: the order within a
-    step is the queue's, and a test that wants one file at a time uploads one file at a time.
-    A step with nothing to do returns an empty list. Each delivery step sets the functions'
-    environment (:meth:`LocalModeStack.function_environment`) first, as a deployed function
-    has it, so the steps can be called alone, in any order.
+    Each step takes every message waiting then (in the queue's order) and returns what it did,
+    an empty list if nothing; each sets the functions' environment first, as a deployed
+    function has it, so the steps can be called alone, in any order.
     """
 
     def __init__(self, stack: LocalModeStack, job_runner: Runner | None = None) -> None:
@@ -184,12 +182,11 @@ class LocalFlow:
         return self.stack.sagemaker
 
     def _deliver(self, queue: str, function: str) -> list[Delivery]:
+        """Every event waiting in ``queue`` (the EventBridge rule's target) to PublishResults."""
         os.environ.update(self.stack.function_environment())
-        handler = (start_scoring if function == START_SCORING else publish_results).lambda_handler
+        handler = publish_results.lambda_handler
         return [
-            Delivery(function, event, invoke_async(handler, event, function))
-            for event in self._receive(queue)
-            if "Records" in event or "detail" in event  # S3's s3:TestEvent: no Lambda trigger
+            Delivery(function, e, invoke_async(handler, e, function)) for e in self._receive(queue)
         ]
 
     def _receive(self, queue: str) -> Iterator[dict[str, Any]]:
