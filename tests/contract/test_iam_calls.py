@@ -57,13 +57,14 @@ def stack_config(template: dict[str, Any], values: dict[str, Any]) -> StackConfi
     resolved = iam.with_arns(
         {k: v for k, v in cfn.resolve(env, values).items() if "<" not in str(v) or "DataKey" in v}
     )
-    own = {"bucket_name", "topic_arn", "model_name"}
+    own = {"bucket_name", "topic_arn", "model_name", "reconcile_after_seconds"}
     overrides = {
         field: resolved[field.upper()]
         for field in type(StackConfig().settings).model_fields
         if field.upper() in resolved and field not in own
     }
-    return StackConfig(model_name=MODEL, **overrides)
+    # the sweep reconciles uploads at once here (an hour in the template), so its calls are seen
+    return StackConfig(model_name=MODEL, reconcile_after_seconds=0, **overrides)
 
 
 def _bucket(resources: dict[str, Any]) -> str:
@@ -116,6 +117,12 @@ REVIEWS = [
 ]
 
 
+QUOTA_FULL = (
+    "The account-level service limit 'ml.m5.large for transform job usage' is 1 Instances, with "
+    "current utilization of 1 Instances and a request delta of 1 Instances."
+)
+
+
 def _csv(tmp_path: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
     return write_csv(tmp_path / name, header, rows)
 
@@ -154,6 +161,17 @@ def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
     os.environ.update(stack.function_environment())
     swept = invoke_async(sweep.lambda_handler, load_event("scheduled_sweep.json"), "SweepFunction")
     assert swept.error is None and swept.result and swept.result["swept"], swept
+    # a file that must wait for transform capacity (its message's visibility is set), then starts
+    assert stack.sagemaker is not None
+    stack.sagemaker.inject("CreateTransformJob", "ResourceLimitExceeded", QUOTA_FULL)
+    waited = flow.run_file(_csv(tmp_path, "waited.csv", header, REVIEWS), tmp_path)
+    assert waited.ok, waited.summary
+    # an upload whose event was lost: the sweep lists the uploads and sends it again
+    flow.upload(_csv(tmp_path, "lost.csv", header, REVIEWS))
+    stack.client("sqs").purge_queue(QueueUrl=stack.queues.intake)
+    resent = flow.run_sweep()
+    assert resent.invocation.result and resent.invocation.result["resent"], resent
+    flow.drain()
 
 
 @pytest.fixture
@@ -165,11 +183,13 @@ def recorded(recorder: Recorder, stack: LocalModeStack, tmp_path: Path) -> Itera
     yield calls
 
 
-def _as_deployed(call: Call, local_bucket: str, bucket: str) -> Call:
-    """The call with the local bucket's name replaced by the stack's."""
+def _as_deployed(call: Call, local_bucket: str, bucket: str, local_intake: str) -> Call:
+    """The call with the local bucket's name and intake queue replaced by the stack's."""
     params = dict(call.params)
     if params.get("Bucket") == local_bucket:
         params["Bucket"] = bucket
+    if params.get("QueueUrl") == local_intake:
+        params["QueueUrl"] = f"https://sqs.{iam.REGION}.amazonaws.com/{iam.ACCOUNT}/IntakeQueue"
     if "CopySource" in params:
         source_bucket, key, version = aws_calls.copy_source(params["CopySource"])
         source = {"Bucket": bucket if source_bucket == local_bucket else source_bucket, "Key": key}
@@ -191,7 +211,7 @@ def test_every_call_the_functions_make_is_allowed_by_their_roles(
     unmapped: list[str] = []
     seen: set[tuple[str, str]] = set()
     for local_call in recorded:
-        call = _as_deployed(local_call, stack.config.bucket, bucket)
+        call = _as_deployed(local_call, stack.config.bucket, bucket, stack.queues.intake)
         try:
             requests = aws_calls.iam_requests(call, encryption)
         except aws_calls.UnmappedCallError as exc:
@@ -229,7 +249,7 @@ def test_a_read_that_finds_nothing_gets_404_not_403(
     policies = {f: iam.role_policies(transformed, f"{f}Role", values) for f in FUNCTIONS}
     wrong = []
     for local_call in aws_calls.may_find_nothing(recorded):
-        call = _as_deployed(local_call, stack.config.bucket, bucket)
+        call = _as_deployed(local_call, stack.config.bucket, bucket, stack.queues.intake)
         request = aws_calls.list_bucket_for(call)
         decision = simulator.evaluate(
             policies[call.function], request, principal=iam.role_arn(f"{call.function}Role")
