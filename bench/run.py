@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    burst_bench,
     cost,
     cv_bench,
     flow_bench,
@@ -69,6 +70,7 @@ def run(data: Path, quick: bool, cache: Path, out: Path) -> dict[str, Any]:
     _section("start_scoring", results, lambda: start_scoring_bench.run(sizes))
     _section("publish_results", results, lambda: publish_results_bench.run(sizes))
     _section("flow", results, lambda: [flow_bench.run(n, model, data=data) for n in rows])
+    _section("burst", results, lambda: burst_bench.run(model))
     return results
 
 
@@ -227,6 +229,7 @@ def report(results: dict[str, Any], plot_path: str | None = None) -> str:
     lines += _start_scoring(results.get("start_scoring", []))
     lines += _publish_results(results.get("publish_results", []))
     lines += _flow(results.get("flow", []), results.get("scoring", {}))
+    lines += burst_bench.report(results.get("burst", []))
     lines += cost.report(cost.estimate(results))
     if plot_path:
         lines += [f"Plot: `{plot_path}` (time and peak memory against input size).", ""]
