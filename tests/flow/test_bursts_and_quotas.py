@@ -9,14 +9,15 @@ staging twice, and bad files among them are refused as always.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
-from review_scorer.logic import start_scoring as start_scoring_logic
-from review_scorer.upload import staging
-from review_scorer.upload.staging import StagingTarget
-from review_scorer_local.flow import LocalFlow
+from review_scorer_local import lambda_invoke
+from review_scorer_local.flow import START_SCORING, LocalFlow
 from review_scorer_local.stack import LocalModeStack
 from review_scorer_local.stack_config import StackConfig
 from tests.conftest import write_csv
@@ -41,17 +42,20 @@ def burst(tmp_path: Path, bad: dict[int, bytes]) -> list[Path]:
 
 
 @pytest.fixture
-def staged_reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many times each upload was read for staging (every stage() call reads it whole)."""
+def source_reads() -> Iterator[Counter[str]]:
+    """The GetObject requests StartScoring sends for each upload under incoming/ (counted by a
+    botocore hook on the session its clients are made from, as they are made)."""
     reads: Counter[str] = Counter()
-    real = staging.stage
 
-    def counting(target: StagingTarget, *args: object) -> object:
-        reads[target.source.key] += 1
-        return real(target, *args)  # type: ignore[arg-type]
+    def count(params: dict[str, Any], **_: Any) -> None:
+        key = params.get("Key", "")
+        if lambda_invoke.running_function == START_SCORING and key.startswith("incoming/"):
+            reads[key] += 1
 
-    monkeypatch.setattr(start_scoring_logic, "stage", counting)
-    return reads
+    events = boto3._get_default_session().events
+    events.register("before-parameter-build.s3.GetObject", count)
+    yield reads
+    events.unregister("before-parameter-build.s3.GetObject", count)
 
 
 def dead_letters(stack: LocalModeStack) -> int:
@@ -66,7 +70,7 @@ def dead_letters(stack: LocalModeStack) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("stack_config", [StackConfig(transform_instance_quota=1)])
 def test_forty_files_at_once_under_a_quota_of_one_each_get_one_success(
-    stack: LocalModeStack, tmp_path: Path, staged_reads: Counter[str]
+    stack: LocalModeStack, tmp_path: Path, source_reads: Counter[str]
 ) -> None:
     # Given 40 files dropped at once and an account that may run one transform instance
     flow = LocalFlow(stack)
@@ -78,8 +82,8 @@ def test_forty_files_at_once_under_a_quota_of_one_each_get_one_success(
     assert flow.intake.waiting == 0 and dead_letters(stack) == 0
     # and files really waited: never more than one job ran at once, so most waited their turn
     assert stack.sagemaker is not None and len(stack.sagemaker.jobs) == FILES
-    # and each file was read for staging once, however often its message came back
-    assert sorted(staged_reads.values()) == [1] * FILES
+    # and StartScoring read each file from S3 once, however often its message came back
+    assert sorted(source_reads.values()) == [1] * FILES
 
 
 @pytest.mark.slow
