@@ -48,7 +48,8 @@ class FileResult:
         if "detail" in delivery.event:
             job = self.summary.get("job") if self.summary else None
             return bool(job) and delivery.event["detail"].get("TransformJobName") == job
-        return any(
+        return any(  # S3 URL-encodes the key in its event records
+            # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html)
             unquote_plus(upload["s3"]["object"]["key"]) == self.key
             for record in delivery.event.get("Records", [])
             for upload in json.loads(record.get("body", "{}")).get("Records", [])

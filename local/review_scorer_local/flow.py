@@ -81,7 +81,8 @@ class LocalFlow:
         return self._deliver(self.stack.queues.transform_events, PUBLISH_RESULTS)
 
     def run_sweep(self) -> Delivery:
-        """The sweep's schedule fires: EventBridge's "Scheduled Event" goes to the Sweep."""
+        """The sweep's schedule fires: EventBridge's "Scheduled Event" goes to the Sweep
+        (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html)."""
         os.environ.update(self.stack.function_environment())
         event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
         return Delivery(SWEEP, event, invoke_async(sweep.lambda_handler, event, SWEEP))
@@ -128,13 +129,13 @@ class LocalFlow:
         return self._scorers[model_data_url]
 
     def notifications(self) -> list[Notification]:
-        """Every SNS message published since the last call, in order (they are consumed)."""
+        """Every SNS message published since the last call, in order (they are consumed), as an
+        SQS subscriber gets it (https://docs.aws.amazon.com/sns/latest/dg/sns-sqs-as-subscriber.html)."""
         found = []
         for body in self._receive(self.stack.queues.notifications):
             attributes = {k: v["Value"] for k, v in body.get("MessageAttributes", {}).items()}
-            found.append(
-                Notification(body.get("Subject", ""), json.loads(body["Message"]), attributes)
-            )
+            message = json.loads(body["Message"])
+            found.append(Notification(body.get("Subject", ""), message, attributes))
         return found
 
     def run_file(self, path: Path, out_dir: Path) -> FileResult:

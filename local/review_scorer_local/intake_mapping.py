@@ -24,7 +24,10 @@ from botocore.exceptions import ClientError
 from review_scorer.handlers import start_scoring
 from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_once
 
-BATCH_SIZE = 10  # the template's IntakeBatchSize default; SQS receives at most 10 at once
+# The template's IntakeBatchSize default; one ReceiveMessage returns at most 10 messages
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+# ScalingConfig.MaximumConcurrency is not emulated: here batches are handled one at a time.
+BATCH_SIZE = 10
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -72,7 +75,9 @@ class IntakeMapping:
         return len(self._waiting)
 
     def release_waiting(self) -> int:
-        """Make every waiting message visible now; returns how many."""
+        """Make every waiting message visible now (a visibility timeout of 0 does it:
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html);
+        returns how many."""
         released = 0
         for handle in self._waiting.values():
             try:

@@ -1,7 +1,11 @@
 """Invoking a handler the way Lambda's asynchronous invocation does.
 
-S3 and EventBridge invoke asynchronously: an error is retried twice, then the event goes to the
-function's failure destination. Here the third failure is returned to the caller instead.
+EventBridge invokes asynchronously: an error is retried twice, then the event goes to the
+function's failure destination
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). Here the
+third failure is returned to the caller instead. An event source mapping (the intake queue)
+invokes synchronously and does not retry; the batch comes back through the queue
+(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ transfer manager makes its calls from threads of its own."""
 
 @dataclass
 class LocalContext:
-    """The attributes of Lambda's context object that Powertools reads."""
+    """The attributes of Lambda's context object that Powertools reads
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-context.html)."""
 
     function_name: str
     memory_limit_in_mb: int = 1024
@@ -63,7 +68,9 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 def invoke_async(handler: Handler, event: dict[str, Any], function_name: str) -> AsyncInvocation:
     """Up to three attempts with one request id: Lambda keeps it across the retries of an
-    asynchronous event."""
+    asynchronous event: a retry shows in the logs as the same request id again
+    (https://repost.aws/knowledge-center/lambda-function-duplicate-invocations). A retry takes up
+    what its failed attempt claimed (review_scorer.invocation)."""
     return _invoke(handler, event, function_name, ASYNC_ATTEMPTS)
 
 

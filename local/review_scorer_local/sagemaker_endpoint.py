@@ -1,11 +1,14 @@
 """A local SageMaker endpoint for the calls this app makes, behaving like SageMaker.
 
-moto marks a transform job Completed the moment it is created and accepts a duplicate name, which
-would hide exactly the bugs that matter here. This endpoint keeps a job InProgress until
-:meth:`SageMakerEmulator.run_pending` runs it with the registered model, refuses a second job of
-the same name with ``ResourceInUse`` (names are unique forever), and sends the "SageMaker
-Transform Job State Change" event to EventBridge when a job ends. boto3 reaches it through
-``AWS_ENDPOINT_URL_SAGEMAKER``; the handlers cannot tell it from SageMaker.
+moto completes a transform job the moment it is created and accepts a duplicate name, which would
+hide exactly the bugs that matter here. This endpoint keeps a job InProgress until
+:meth:`SageMakerEmulator.run_pending` runs it with the registered model and refuses a second job
+of the same name with ``ResourceInUse``: a name is unique in the account and region, and a job
+record is never deleted, so forever
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html). A job
+that ends sends the "SageMaker Transform Job State Change" event to EventBridge
+(https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+boto3 reaches it through ``AWS_ENDPOINT_URL_SAGEMAKER``; the handlers cannot tell it from SageMaker.
 """
 
 from __future__ import annotations
@@ -103,18 +106,15 @@ class SageMakerEmulator:
         return {k: v for k, v in job.items() if k != "Tags"}
 
     def list_transform_jobs(self, req: dict[str, Any]) -> dict[str, Any]:
-        """Filters: StatusEquals, NameContains, CreationTimeAfter (all the app uses)."""
+        """Filters: StatusEquals, NameContains, CreationTimeAfter (all the app uses); newest first
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListTransformJobs.html)."""
         fields = (
-            "TransformJobName",
-            "TransformJobArn",
-            "TransformJobStatus",
-            "CreationTime",
-            "TransformEndTime",
-            "FailureReason",
-        )
+            "TransformJobName", "TransformJobArn", "TransformJobStatus", "CreationTime",
+            "TransformEndTime", "FailureReason",
+        )  # fmt: skip
         summaries = [
             {k: job[k] for k in fields if job.get(k) is not None}
-            for job in self.jobs.values()
+            for job in reversed(self.jobs.values())  # newest first, as SageMaker lists
             if req.get("StatusEquals") in (None, job["TransformJobStatus"])
             and req.get("NameContains", "") in job["TransformJobName"]
             and job["CreationTime"] > float(req.get("CreationTimeAfter", 0))
@@ -122,6 +122,8 @@ class SageMakerEmulator:
         return {"TransformJobSummaries": summaries}
 
     def stop_transform_job(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Stopped at once, its output not written; SageMaker passes through Stopping first
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StopTransformJob.html)."""
         job = self.describe_transform_job(req)
         if job["TransformJobStatus"] == "InProgress":
             self._finish(req["TransformJobName"], "Stopped", None)
@@ -191,10 +193,6 @@ class SageMakerEmulator:
 
 
 OPERATIONS = {
-    "CreateModel",
-    "DescribeModel",
-    "CreateTransformJob",
-    "DescribeTransformJob",
-    "ListTransformJobs",
-    "StopTransformJob",
-}
+    "CreateModel", "DescribeModel", "CreateTransformJob", "DescribeTransformJob",
+    "ListTransformJobs", "StopTransformJob",
+}  # fmt: skip

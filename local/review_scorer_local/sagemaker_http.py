@@ -1,8 +1,9 @@
 """The local SageMaker endpoint's HTTP side: the AWS JSON 1.1 protocol botocore speaks.
 
 botocore sends ``POST /`` with ``X-Amz-Target: SageMaker.<Operation>`` and a JSON body, and reads
-errors from ``__type`` and ``message`` (the awsJson1_1 protocol of the SageMaker service model).
-The operations themselves are :class:`~review_scorer_local.sagemaker_endpoint.SageMakerEmulator`'s.
+errors from ``__type`` and ``message`` (the awsJson1_1 protocol of the SageMaker service model:
+https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html). The operations themselves are
+:class:`~review_scorer_local.sagemaker_endpoint.SageMakerEmulator`'s.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from review_scorer_local.sagemaker_endpoint import ApiError, SageMakerEmulator
 
 
 def status_of(error: ApiError) -> int:
+    """The HTTP status SageMaker answers the error with: 503 ServiceUnavailable, 500 internal
+    failures, 400 the rest, throttling included
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html)."""
     if error.code == "ServiceUnavailable":
         return 503
     return 500 if "Internal" in error.code else 400

@@ -27,6 +27,8 @@ from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
 from review_scorer_local.sagemaker_http import SageMakerHttpServer
 from review_scorer_local.stack_config import StackConfig, function_environment
 
+# BlazingText's image in us-east-1
+# (https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/ecr-us-east-1.html)
 BLAZINGTEXT_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
 _MANAGED_ENV = (
     "AWS_ENDPOINT_URL",
@@ -139,7 +141,9 @@ class LocalModeStack:
         arns: dict[str, str] = {}
         for name in ("intake_dead_letters", "intake", "transform_events", "notifications"):
             attributes = {}
-            if name == "intake":  # the template's IntakeQueue: redrive and visibility timeout
+            # the template's IntakeQueue: redrive to the dead-letter queue after MAX_RECEIVES
+            # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html)
+            if name == "intake":
                 redrive = {"deadLetterTargetArn": arns["intake_dead_letters"]}
                 attributes = {
                     "VisibilityTimeout": str(VISIBILITY_TIMEOUT_SECONDS),
@@ -151,7 +155,10 @@ class LocalModeStack:
             found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
             arns[name] = found["Attributes"]["QueueArn"]
         self.queues.intake_arn = arns["intake"]
-        # The template's upload notification: everything under incoming/ to the intake queue
+        # The template's upload notification: everything under incoming/ to the intake queue. A
+        # prefix (or suffix) rule matches the key as written, case included, so the template has
+        # no suffix rule: StartScoring answers every upload, ".CSV" too
+        # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
         trigger = {
             "QueueArn": arns["intake"],
             "Events": ["s3:ObjectCreated:*"],
@@ -162,19 +169,25 @@ class LocalModeStack:
         s3.put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [trigger]}
         )
-        # The template's EventBridge rule: PublishResults on this stack's finished jobs
+        # The template's EventBridge rule: PublishResults on this stack's finished jobs. The rule's
+        # target is a queue here, the function there; the event is the same
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html).
         pattern = jobs.transform_event_pattern(self.config.settings.job_name_prefix)
         events.put_rule(Name="review-scorer-transform-jobs", EventPattern=json.dumps(pattern))
         events.put_targets(
             Rule="review-scorer-transform-jobs",
             Targets=[{"Id": "publish-results", "Arn": arns["transform_events"]}],
         )
+        # An SQS subscriber gets the SNS envelope (Subject, Message, MessageAttributes) as the body
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-sqs-as-subscriber.html).
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arns["notifications"])
         assert self.sagemaker is not None
         self.sagemaker.listeners.append(self._send_state_change)
 
     def _send_state_change(self, detail: dict[str, Any]) -> None:
-        """What SageMaker does when a job ends: an event on the default bus."""
+        """What SageMaker does when a job ends: an event on the default bus, its source
+        aws.sagemaker, its resources the job's ARN
+        (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html)."""
         self.client("events").put_events(
             Entries=[
                 {

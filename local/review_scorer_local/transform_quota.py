@@ -3,8 +3,11 @@
 Each instance type has its own quota, "<type> for transform job usage", counted in instances
 of the jobs in progress; a request that would pass it fails with ``ResourceLimitExceeded``
 (SageMaker quotas: https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html; new
-accounts often have 0-4). Nothing retries it for you. The message is the one SageMaker sends,
-which names the quota, its value, the use and the request.
+accounts often have 0-4; the error:
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html#API_CreateTransformJob_Errors).
+Nothing retries it for you. The message is the one SageMaker sends, which names the quota, its
+value, the use and the request; no AWS page documents its wording, which the functions parse:
+docs/DEPLOY.md, "Check in a real account", checks it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,17 @@
 """Running one transform job the way SageMaker Batch Transform runs a BlazingText job.
 
 Each object under the input prefix is one file; with SplitType Line every line is a record, and
-with BatchStrategy MultiRecord records are sent in mini-batches of at most MaxPayloadInMB. The
-answers are assembled line by line into ``<output path>/<file name>.out``. A file with a bad
-record gets no output at all, and the job fails, as on SageMaker.
+with BatchStrategy MultiRecord records are sent in mini-batches of at most MaxPayloadInMB
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html); a record
+over that limit is an error
+(https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-errors.html). The answers are
+assembled line by line into ``<output path>/<file name>.out``; a file with a bad record gets no
+output at all, and the job fails
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html: the output
+keeps the input's path below the prefix; the app's shards sit directly under it, so the name
+alone is used). Each record is a JSON line ``{"source": ...}`` and each answer a JSON line with
+``label`` and ``prob`` lists, BlazingText's JSON Lines format for batch transform
+(https://docs.aws.amazon.com/sagemaker/latest/dg/blazingtext.html).
 """
 
 from __future__ import annotations
