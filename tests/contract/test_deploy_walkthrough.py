@@ -52,6 +52,8 @@ AWS_PAGINATION = {"--max-items", "--page-size", "--starting-token", "--no-pagina
 AWS_RENAMES = {("sns", "subscribe"): {"--endpoint": "--notification-endpoint"}}
 # The high-level `aws s3` commands (not in the API models) and the options used with them.
 AWS_S3 = {"cp": {"--recursive"}, "ls": {"--recursive"}, "rm": {"--recursive"}}
+# CLI command names that differ from the botocore service name (`aws s3api` is the S3 API).
+AWS_SERVICES = {"s3api": "s3"}
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def _check_aws(command: list[str]) -> None:
         assert operation in AWS_S3, command
         assert flags <= AWS_S3[operation] | AWS_GLOBAL, command
         return
-    model = botocore.session.get_session().get_service_model(service)
+    model = botocore.session.get_session().get_service_model(AWS_SERVICES.get(service, service))
     operations = {xform_name(name, "-"): name for name in model.operation_names}
     assert operation in operations, f"aws {service} has no {operation}"
     shape = model.operation_model(operations[operation]).input_shape
