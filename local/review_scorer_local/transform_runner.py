@@ -20,11 +20,18 @@ import json
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
+from json.scanner import make_scanner
 from typing import Any
 
-from review_scorer.model.scorer import BadRecordError, FastTextScorer
+from review_scorer.model.scorer import BadRecordError, FastTextScorer, request_line
 
 MIB = 1024 * 1024
+_JSON_SPACE = " \t\n\r"
+_scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_BACKSLASH = ord("\\")  # an int: `in` then looks for one byte, with no buffer to set up
+_LABELS: dict[str, str] = {}  # a model's few labels, JSON-encoded once
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # as json.dumps writes them
 
 
 class TransformJobError(Exception):
@@ -64,17 +71,64 @@ def mini_batches(lines: Iterator[bytes], max_payload_bytes: int) -> Iterator[lis
 
 def score_file(data: Iterator[bytes], scorer: FastTextScorer, max_payload_bytes: int) -> bytes:
     """The ``.out`` content for one input file, or :class:`TransformJobError` for a bad record."""
-    out: list[bytes] = []
+    out: list[str] = []
+    predict = scorer.predict_line
     for number, batch in enumerate(mini_batches(data, max_payload_bytes), start=1):
-        for line in batch:
-            try:
-                answer = scorer.predict(json.loads(line))
-            except (ValueError, BadRecordError) as exc:
-                raise TransformJobError(
-                    f"ClientError: bad record in mini-batch {number}: {type(exc).__name__}"
-                ) from None
-            out.append(json.dumps(answer).encode("utf-8") + b"\n")
-    return b"".join(out)
+        try:  # record by record, in order: the first bad one names the error
+            out += [answer_line(predict(*_request(line))) for line in batch]
+        except (ValueError, BadRecordError) as exc:
+            raise TransformJobError(
+                f"ClientError: bad record in mini-batch {number}: {type(exc).__name__}"
+            ) from None
+    return "".join(out).encode("utf-8")
+
+
+def _request(line: bytes) -> tuple[str, int]:
+    """``request_line(json.loads(line))``. An all-ASCII line with no backslash holds no escape,
+    and JSON holds no control character unescaped: then the only whitespace ``source`` can hold
+    is the space, which spares request_line a pass over the text."""
+    return request_line(_record(line), spaces_only=line.isascii() and _BACKSLASH not in line)
+
+
+def _record(line: bytes) -> Any:
+    """``json.loads(line)``: the JSON scanner called directly (json.loads's own wrapper costs as
+    much as the scan) for a line that starts with ``{`` and holds one value; any other line, or
+    one the scan refuses, goes to json.loads, which returns the same or raises its own error."""
+    if line.startswith(b"{"):
+        try:
+            text = line.decode("utf-8")
+            record, end = _scan(text, 0)
+        except (ValueError, StopIteration):
+            return json.loads(line)
+        if end == len(text) or not text[end:].strip(_JSON_SPACE):
+            return record
+    return json.loads(line)
+
+
+def answer_line(pairs: list[tuple[float, str]]) -> str:
+    """``json.dumps({"label": [...], "prob": [...]}) + "\\n"`` for fastText's ``(prob, label)``
+    pairs, character for character, without building the dict: labels through json's own string
+    encoder (ASCII only), probabilities as json writes a float (``repr``, or NaN/Infinity)."""
+    if len(pairs) == 1:  # k = 1, the usual request, in one step
+        ((prob, label),) = pairs
+        text = float.__repr__(prob)
+        encoded = _LABELS.get(label) or _label(label)
+        return f'{{"label": [{encoded}], "prob": [{_NOT_FINITE.get(text, text)}]}}\n'
+    labels = ", ".join([_label(label) for _, label in pairs])
+    probs = ", ".join([_float(prob) for prob, _ in pairs])
+    return '{"label": [' + labels + '], "prob": [' + probs + "]}\n"
+
+
+def _label(label: str) -> str:
+    encoded = _LABELS.get(label)
+    if encoded is None:
+        encoded = _LABELS[label] = encode_basestring_ascii(label)
+    return encoded
+
+
+def _float(prob: float) -> str:
+    text = float.__repr__(prob)
+    return _NOT_FINITE.get(text, text)
 
 
 def run_job(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,10 @@ STREAM_PART_BYTES = 16 * 1024 * 1024
 
 class StreamedObject(io.RawIOBase):
     """A new object written as a stream, as one S3 multipart upload: each ``part_bytes`` written
-    go up as one part (UploadPart), so neither memory nor /tmp grows with the object.
+    go up as one part (UploadPart), so neither memory nor /tmp grows with the object. A part goes
+    up on a thread of its own while the writer carries on (the upload waits on the network, the
+    writer on the CPU); the next part waits for it, so at most one is in flight and they go up
+    in order.
 
     Used as a context manager: leaving the block normally completes the upload
     (CompleteMultipartUpload), which creates the object whole; leaving it with an exception
@@ -45,6 +49,8 @@ class StreamedObject(io.RawIOBase):
         self._pending = bytearray()
         self._parts: list[CompletedPartTypeDef] = []
         self._upload_id: str | None = None
+        self._in_flight: Future[CompletedPartTypeDef] | None = None
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
         self.size = 0
 
     def __enter__(self) -> StreamedObject:
@@ -69,6 +75,7 @@ class StreamedObject(io.RawIOBase):
             raise
         finally:
             super().close()
+            self._sender.shutdown()
         self._abort()
 
     @property
@@ -90,7 +97,18 @@ class StreamedObject(io.RawIOBase):
         return len(chunk)
 
     def _send(self, body: bytes) -> None:
+        """Start the next part's upload once the one before it is up (its error raised here)."""
+        self._sent()
         number = len(self._parts) + 1
+        self._in_flight = self._sender.submit(self._upload_part, number, body)
+
+    def _sent(self) -> None:
+        """Wait for the part in flight, if any, and record it; raises what its upload raised."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            self._parts.append(in_flight.result())
+
+    def _upload_part(self, number: int, body: bytes) -> CompletedPartTypeDef:
         response = clients.s3().upload_part(
             Bucket=self.bucket,
             Key=self.key,
@@ -98,12 +116,14 @@ class StreamedObject(io.RawIOBase):
             PartNumber=number,
             Body=body,
         )
-        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+        return {"PartNumber": number, "ETag": response["ETag"]}
 
     def _complete(self) -> None:
+        self._sent()
         if self._pending or not self._parts:  # the last part (or the only one, even empty)
             self._send(bytes(self._pending))
             self._pending.clear()
+            self._sent()
         clients.s3().complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
@@ -118,6 +138,8 @@ class StreamedObject(io.RawIOBase):
         upload_id, self._upload_id = self._upload_id, None
         if upload_id is None:
             return
+        with contextlib.suppress(Exception):  # a part still going up is dropped with the rest
+            self._sent()
         with contextlib.suppress(ClientError, BotoCoreError):
             clients.s3().abort_multipart_upload(
                 Bucket=self.bucket, Key=self.key, UploadId=upload_id

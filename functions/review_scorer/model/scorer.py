@@ -40,13 +40,7 @@ class FastTextScorer:
         return list(self._model.get_labels())
 
     def predict(self, record: Any) -> dict[str, list[Any]]:
-        if not isinstance(record, dict) or not isinstance(record.get("source"), str):
-            raise BadRecordError('each line must be a JSON object with a string "source"')
-        k = record.get("k", 1)
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise BadRecordError('"k" must be a positive integer')
-        # fastText's predict reads one line: a newline inside would end it early.
-        line = " ".join(record["source"].split()) + "\n"
+        line, k = request_line(record)
         pairs = self.predict_line(line, k)
         return {"label": [label for _, label in pairs], "prob": [prob for prob, _ in pairs]}
 
@@ -56,3 +50,29 @@ class FastTextScorer:
         checks: :meth:`predict` is this behind BlazingText's request checks and answer shape."""
         pairs: list[tuple[float, str]] = self._model.f.predict(line, k, 0.0, "strict")
         return pairs
+
+
+def request_line(record: Any, *, spaces_only: bool = False) -> tuple[str, int]:
+    """BlazingText's checks of one request, then the line fastText's predict reads and ``k``;
+    ``spaces_only`` as for :func:`fasttext_line`."""
+    source = record.get("source") if isinstance(record, dict) else None
+    if not isinstance(source, str):
+        raise BadRecordError('each line must be a JSON object with a string "source"')
+    k = record.get("k", 1)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise BadRecordError('"k" must be a positive integer')
+    return fasttext_line(source, spaces_only=spaces_only), k
+
+
+def fasttext_line(source: str, *, spaces_only: bool = False) -> str:
+    """``source``'s whitespace-separated tokens joined by single spaces, ending in one newline:
+    fastText's predict reads one line, so a newline inside would end it early.
+
+    Staging writes the tokens that way already, which one pass over the text confirms
+    (:meth:`str.isprintable` is False for every character :meth:`str.split` splits on but the
+    ASCII space), sparing the split and join. ``spaces_only``: the caller knows that the only
+    whitespace ``source`` can hold is the ASCII space, and that pass is spared too."""
+    edges = source.startswith(" ") or source.endswith(" ")
+    if not edges and "  " not in source and (spaces_only or source.isprintable()):
+        return source + "\n"
+    return " ".join(source.split()) + "\n"

@@ -7,21 +7,23 @@ a labeled file is either complete and aligned, or not written at all.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from review_scorer.errors import PredictionCountMismatchError, SourceChangedError
-from review_scorer.transform.predictions import Prediction
+from review_scorer.results.csv_text import write_rows
+from review_scorer.transform.predictions import LABEL_PREFIX, Prediction
 from review_scorer.transform.row_status import REJECTED, SCORED, MarkedRange, StatusLookup
 from review_scorer.upload.csv_reader import CsvTable, Row
 
 RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)  # cell[:1] in it: one test per cell, "" included
+_NEVER = float("inf")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -30,13 +32,13 @@ def neutralise(cell: str) -> str:
 
     Plain numbers such as ``-1`` or ``+3.5`` are left alone: they are data, not formulas.
     """
-    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+    if cell[:1] in _FORMULA_FIRST and not _NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
 
 
 def format_probability(p: float) -> str:
-    return f"{min(p, 1.0):.6f}"
+    return f"{1.0 if p > 1.0 else p:.6f}"  # min(p, 1.0), without the call
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,31 @@ class ResultColumns:
         return self.names.get(label, label)
 
     def scored(self, prediction: Prediction) -> list[str]:
-        labels, probs = prediction.labels, prediction.prob
-        ranked = [
-            (self.name(labels[n]), format_probability(probs[n])) if n < len(labels) else ("", "")
-            for n in range(self.top_k)
-        ]
-        return [*ranked[0], SCORED, *(cell for pair in ranked[1:] for cell in pair)]
+        return self.scorer()(prediction)
+
+    def scorer(self) -> Callable[[Prediction], list[str]]:
+        """:meth:`scored` as a function for one file, which names each distinct label once."""
+        shown: dict[str, str] = {}
+        top_k = self.top_k
+
+        def name(label: str) -> str:
+            found = shown.get(label)
+            if found is None:
+                found = shown[label] = self.name(label.removeprefix(LABEL_PREFIX))
+            return found
+
+        def scored(prediction: Prediction) -> list[str]:
+            labels, probs = prediction
+            if top_k == 1 and labels:  # the usual case, in one step
+                p = probs[0]
+                return [name(labels[0]), f"{1.0 if p > 1.0 else p:.6f}", SCORED]
+            cells = ["", "", SCORED] + [""] * (2 * (top_k - 1))
+            for n, label in enumerate(labels[:top_k]):
+                at = 3 + 2 * (n - 1) if n else 0  # label_N, probability_N follow the status
+                cells[at : at + 2] = name(label), format_probability(probs[n])
+            return cells
+
+        return scored
 
     def unscored(self, status: str) -> list[str]:
         return ["", "", status, *([""] * (2 * (self.top_k - 1)))]
@@ -89,34 +110,52 @@ def labeled_rows(
     header: they are left out here and listed, with line and reason, in the rejects CSV.
     """
     layout = layout or ResultColumns()
+    scored_cells, formula, defuse = layout.scorer(), _FORMULA_FIRST, neutralise
+    labels = tally.labels
+    # Below ``bound`` (the least first row of the ranges not yet passed) every row is scored,
+    # and StatusLookup, which answers the rest, need not be asked.
     lookup = StatusLookup(marks)
+    after: list[float] = [m.first for m in marks]
+    for n in range(len(after) - 2, -1, -1):
+        after[n] = min(after[n], after[n + 1])
+    after.append(_NEVER)
+    bound, passed = after[0], 0
     for row in rows:
+        ordinal, line, fields, problem = row
         tally.rows += 1
-        status = lookup.status(row.ordinal)
-        if (status == REJECTED) != (row.problem is not None):
-            raise SourceChangedError(
-                f"line {row.line} is not the row that was staged", line=row.line
-            )
-        if status == REJECTED:
-            continue
-        cells = [neutralise(c) for c in row.fields]
-        if status != SCORED:
-            yield [*cells, *layout.unscored(status)]
-            continue
+        if ordinal >= bound:
+            status = lookup.status(ordinal)
+            while passed < len(marks) and marks[passed].last < ordinal:
+                passed += 1
+            bound = after[passed]
+            if status != SCORED:
+                if (status == REJECTED) != (problem is not None):
+                    raise _changed(line)
+                if status != REJECTED:
+                    yield [*map(defuse, fields), *layout.unscored(status)]
+                continue
+        if problem is not None:
+            raise _changed(line)
+        cells = [c if c[:1] not in formula else defuse(c) for c in fields]
         prediction = next(predictions, None)
         if prediction is None:
             raise PredictionCountMismatchError(
                 f"the model returned fewer predictions than the {tally.scored + 1}+ rows sent",
-                line=row.line,
+                line=line,
             )
         tally.scored += 1
-        result = layout.scored(prediction)
-        tally.labels[result[0]] += 1
-        yield [*cells, *result]
+        result = scored_cells(prediction)
+        labels[result[0]] += 1
+        cells += result
+        yield cells
     if next(predictions, None) is not None:
         raise PredictionCountMismatchError(
             f"the model returned more predictions than the {tally.scored} rows sent"
         )
+
+
+def _changed(line: int) -> SourceChangedError:
+    return SourceChangedError(f"line {line} is not the row that was staged", line=line)
 
 
 def write_labeled_csv(
@@ -128,7 +167,8 @@ def write_labeled_csv(
     layout: ResultColumns,
 ) -> None:
     """The labeled CSV onto ``out``: the header (neutralised, then the result columns), then
-    :func:`labeled_rows`. PublishResults and ``review-scorer score`` both write it this way."""
-    writer = csv.writer(out)
-    writer.writerow([*(neutralise(c) for c in table.columns), *layout.columns()])
-    writer.writerows(labeled_rows(table.rows, marks, predictions, tally, layout))
+    :func:`labeled_rows`, in csv.writer's default dialect (:mod:`.csv_text`). PublishResults and
+    ``review-scorer score`` both write it this way."""
+    header = [*(neutralise(c) for c in table.columns), *layout.columns()]
+    write_rows(out, [header])
+    write_rows(out, labeled_rows(table.rows, marks, predictions, tally, layout))

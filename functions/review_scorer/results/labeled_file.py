@@ -20,7 +20,7 @@ from review_scorer.errors import (
 )
 from review_scorer.results.join import JoinTally, ResultColumns, write_labeled_csv
 from review_scorer.transform.manifest import Manifest
-from review_scorer.transform.predictions import Prediction, parse_prediction
+from review_scorer.transform.predictions import Prediction, parse_lines
 from review_scorer.upload.csv_reader import Limits, read_table
 
 
@@ -30,11 +30,8 @@ def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
         key = prediction_key(manifest.job, shard.key)
         if not s3.exists(bucket, key):
             raise MissingOutputError(f"the transform job wrote no output {key} for {shard.key}")
-        count = 0
-        for line in io.TextIOWrapper(s3.open_object(bucket, key), encoding="utf-8", newline="\n"):
-            if line.strip():
-                count += 1
-                yield parse_prediction(line, where=f"{key} line {count}")
+        lines = io.TextIOWrapper(s3.open_object(bucket, key), encoding="utf-8", newline="\n")
+        count = yield from parse_lines(lines, where=key)
         if count != shard.rows:
             raise PredictionCountMismatchError(
                 f"{key} holds {count} predictions for the {shard.rows} rows of {shard.key}"
