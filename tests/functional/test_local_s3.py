@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,24 +37,31 @@ def slow_existence_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(S3Backend, "get_object", get_object)
 
 
-def test_of_concurrent_create_only_writes_exactly_one_wins(stack: LocalModeStack) -> None:
-    # Given many writers ready to create the same key at the same moment
-    os.environ.update(stack.function_environment())
+def race(write: Callable[[int], bool]) -> list[bool]:
+    """``write(n)`` by WRITERS threads let go at the same moment; who won, sorted."""
     start = threading.Barrier(WRITERS)
     won: list[bool] = []
 
-    def write(n: int) -> None:
+    def writer(n: int) -> None:
         start.wait()
-        won.append(s3.put_json_if(stack.config.bucket, "staging/race/claim.json", f'{{"n": {n}}}'))
+        won.append(write(n))
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    # When they all write with If-None-Match
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return sorted(won)
+
+
+def test_of_concurrent_create_only_writes_exactly_one_wins(stack: LocalModeStack) -> None:
+    # Given many writers ready to create the same key at the same moment
+    os.environ.update(stack.function_environment())
+    bucket, key = stack.config.bucket, "staging/race/claim.json"
+    # When they all write with If-None-Match
+    won = race(lambda n: s3.put_json_if(bucket, key, f'{{"n": {n}}}'))
     # Then exactly one succeeded
-    assert sorted(won) == [False] * (WRITERS - 1) + [True]
+    assert won == [False] * (WRITERS - 1) + [True]
 
 
 def test_of_concurrent_compare_and_swap_writes_exactly_one_wins(stack: LocalModeStack) -> None:
@@ -62,18 +70,7 @@ def test_of_concurrent_compare_and_swap_writes_exactly_one_wins(stack: LocalMode
     bucket, key = stack.config.bucket, "staging/race/swap.json"
     assert s3.put_json_if(bucket, key, '{"n": -1}')
     _, etag = s3.read_json_and_etag(bucket, key)
-    start = threading.Barrier(WRITERS)
-    won: list[bool] = []
-
-    def write(n: int) -> None:
-        start.wait()
-        won.append(s3.put_json_if(bucket, key, f'{{"n": {n}}}', etag=etag))
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
     # When they all write with If-Match on that ETag
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    won = race(lambda n: s3.put_json_if(bucket, key, f'{{"n": {n}}}', etag=etag))
     # Then exactly one replaced it
-    assert sorted(won) == [False] * (WRITERS - 1) + [True]
+    assert won == [False] * (WRITERS - 1) + [True]

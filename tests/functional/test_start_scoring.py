@@ -118,19 +118,22 @@ def manifest_sources(stack: LocalModeStack) -> list[str]:
     ]
 
 
+def assert_nothing_done(stack: LocalModeStack) -> None:
+    """No job, no message, nothing staged or refused."""
+    assert stack.sagemaker is not None
+    assert stack.sagemaker.jobs == {}
+    assert sns_messages(stack) == []
+    assert keys(stack, "staging/") == [] and keys(stack, "quarantine/") == []
+
+
 def test_console_folder_object_is_ignored_without_a_job_or_a_message(
     stack: LocalModeStack,
 ) -> None:
     # Given the console's zero-byte "incoming/november exports/" folder object and its event
     event = upload_for_event(stack, b"", "s3_folder_object.json")
-    # When StartScoring runs
-    result = run_start_scoring(stack, event)
-    # Then it is not taken for an (empty) upload: no job, no message, nothing staged or refused
-    assert result == ["ignored"]
-    assert stack.sagemaker is not None
-    assert stack.sagemaker.jobs == {}
-    assert sns_messages(stack) == []
-    assert keys(stack, "staging/") == [] and keys(stack, "quarantine/") == []
+    # When StartScoring runs, Then it is not taken for an (empty) upload
+    assert run_start_scoring(stack, event) == ["ignored"]
+    assert_nothing_done(stack)
 
 
 def test_upload_to_another_bucket_is_ignored_without_a_job_or_a_message(
@@ -139,14 +142,9 @@ def test_upload_to_another_bucket_is_ignored_without_a_job_or_a_message(
     # Given a good CSV at incoming/ in another bucket whose notifications reach the function
     stack.client("s3").create_bucket(Bucket="partner-reviews-dropbox")
     event = upload_for_event(stack, CSV, "s3_other_bucket.json")
-    # When StartScoring runs
-    result = run_start_scoring(stack, event)
-    # Then only this stack's bucket is scored: no job, no message, nothing written
-    assert result == ["ignored"]
-    assert stack.sagemaker is not None
-    assert stack.sagemaker.jobs == {}
-    assert sns_messages(stack) == []
-    assert keys(stack, "staging/") == [] and keys(stack, "quarantine/") == []
+    # When StartScoring runs, Then only this stack's bucket is scored
+    assert run_start_scoring(stack, event) == ["ignored"]
+    assert_nothing_done(stack)
 
 
 def test_every_record_of_a_multi_record_event_gets_its_own_outcome_and_job(
