@@ -814,6 +814,7 @@ def test_alarms_fire_on_failed_files_sweep_errors_function_errors_and_dead_lette
         ("ReviewScorer", "FilesFailed", "review-scorer"): "Sum",
         ("ReviewScorer", "FilesRefused", "review-scorer"): "Sum",
         ("ReviewScorer", "SweepErrors", "review-scorer"): "Sum",
+        ("ReviewScorer", "UploadErrors", "review-scorer"): "Sum",
         ("AWS/Lambda", "Errors", f"<{START}>"): "Sum",
         ("AWS/Lambda", "Errors", f"<{PUBLISH}>"): "Sum",
         ("AWS/Lambda", "Errors", f"<{SWEEP}>"): "Sum",
@@ -862,7 +863,8 @@ def test_app_metric_alarms_watch_the_service_and_namespace_the_functions_emit_as
     # Then every function is that service, and every app alarm watches it in the code's namespace
     assert services == dict.fromkeys(FUNCTIONS, service)
     assert sorted(app_alarms) == [
-        (NAMESPACE, name, service) for name in ("FilesFailed", "FilesRefused", "SweepErrors")
+        (NAMESPACE, name, service)
+        for name in ("FilesFailed", "FilesRefused", "SweepErrors", "UploadErrors")
     ]
     for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values():
         if alarm["Namespace"] == NAMESPACE:

@@ -17,11 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import pytest
+
 from review_scorer import bucket_keys, observability
 from review_scorer.handlers import publish_results, start_scoring, sweep
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async, invoke_once
 from review_scorer_local.stack import LocalModeStack
+from review_scorer_local.stack_config import StackConfig
 from tests.conftest import load_event
 from tests.functional.helpers import event_for, intake_event, sns_messages, upload_for_event
 
@@ -178,6 +181,7 @@ def app_alarms(service: str) -> dict[str, tuple[str, str, frozenset[tuple[str, s
     return alarms
 
 
+@pytest.mark.parametrize("stack_config", [StackConfig(job_retry_seconds=0.01)])
 def test_app_metric_alarms_watch_the_metrics_the_code_emits(stack: LocalModeStack) -> None:
     assert stack.sagemaker is not None
     # Given the service the stack's functions run as (what the code read at import)
@@ -198,9 +202,13 @@ def test_app_metric_alarms_watch_the_metrics_the_code_emits(stack: LocalModeStac
     )
     swept = run_sweep(stack)
     assert swept.error is None and swept.result == {"swept": [], "staged": [], "resent": []}
-    metrics = emitted([refused, failing, failed, lost, swept])
+    # ... and an upload whose handling raises (SageMaker unavailable through every retry)
+    stack.sagemaker.inject("CreateTransformJob", "ServiceUnavailable", "try later", times=50)
+    broken, _ = start(stack, GOOD + b"6,and another\n")
+    metrics = emitted([refused, failing, failed, lost, swept, broken])
     assert outcome_counts(metrics) == {"FilesScored": 0, "FilesRefused": 1, "FilesFailed": 1}
     assert total(metrics, "SweepErrors") == 1
+    assert total(metrics, "UploadErrors") == 1
     # Then every alarm on the app's metrics watches a metric (namespace, name and its exact
     # dimensions: CloudWatch matches the whole set) that the code really emitted
     watched = app_alarms(service)
@@ -212,4 +220,5 @@ def test_app_metric_alarms_watch_the_metrics_the_code_emits(stack: LocalModeStac
         "FilesFailed",
         "FilesRefused",
         "SweepErrors",
+        "UploadErrors",
     ]
