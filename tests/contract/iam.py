@@ -198,3 +198,34 @@ class Simulator:
 
 
 ALLOW_ALL = document([{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+
+
+# The stack key's policy delegates its use to IAM (the account root may kms:*): KMS asks the key
+# policy too, so a key request is evaluated with it (test_security checks the statement is there).
+KEY_DELEGATES_TO_IAM = document(
+    [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+)
+
+
+def statements_allow(
+    simulator: Simulator,
+    statements: list[dict[str, Any]],
+    action: str,
+    resource: str,
+    context: Context | None = None,
+) -> bool:
+    """The simulator's answer for identity ``statements`` resolved by :func:`cfn.resolve`
+    (placeholders become the stack's ARNs, in the context too); the stack key's requests are
+    evaluated with its key policy."""
+    policy = with_arns(document(statements))
+    arn = with_arns(resource)
+    context = with_arns(dict(context)) if context else None
+    key_policy = KEY_DELEGATES_TO_IAM if arn == KEY_ARN else None
+    return simulator.allows([policy], action, arn, context, resource_policy=key_policy)

@@ -81,33 +81,7 @@ def _role_statements(
     ]
 
 
-def _allows(
-    simulator: iam.Simulator,
-    statements: list[dict[str, Any]],
-    action: str,
-    resource: str,
-    context: iam.Context | None = None,
-) -> bool:
-    """The IAM simulator's answer: do these identity statements allow the request? For the
-    stack's key, with the key policy's delegation to IAM (KMS requires the key policy to allow
-    too; test_data_key_rotates_and_the_account_administers_it checks the statement is there)."""
-    policy = iam.with_arns(iam.document(statements))
-    arn = iam.with_arns(resource)
-    context = iam.with_arns(dict(context)) if context else None
-    key_policy = _DELEGATES_TO_IAM if arn == iam.KEY_ARN else None
-    return simulator.allows([policy], action, arn, context, resource_policy=key_policy)
-
-
-_DELEGATES_TO_IAM = iam.document(
-    [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    ]
-)
+_allows = iam.statements_allow
 
 
 def _denies_without_tls(

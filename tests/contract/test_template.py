@@ -117,8 +117,7 @@ def _allows(
     this context, or this s3:prefix)."""
     if s3_prefix is not None:
         context = {**(context or {}), "s3:prefix": s3_prefix}
-    policy = iam.with_arns(iam.document(statements))
-    return simulator.allows([policy], action, iam.with_arns(resource), context)
+    return iam.statements_allow(simulator, statements, action, resource, context)
 
 
 def _bucket_name(template: dict[str, Any], values: dict[str, Any]) -> str:
