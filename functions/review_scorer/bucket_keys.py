@@ -45,13 +45,34 @@ def staging_prefix(job: str) -> str:
     return f"{STAGING_PREFIX}{job}/"
 
 
-def shard_key(job: str, index: int) -> str:
-    return f"{staging_prefix(job)}part-{index:05d}.jsonl"
+# Every file's shards sit side by side in one folder, named after their file, so every input
+# object of a job (a ManifestFile listing shards of several files) has a name of its own and no
+# folder below the manifest's prefix. Batch Transform writes one ``<input name>.out`` per input
+# object "in a corresponding subfolder" of the output path
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html); with no
+# subfolder in the inputs' relative paths, that is ``<output path>/<shard name>.out`` however the
+# subfolder is read, and two files' outputs can never collide.
+SHARDS_PREFIX = f"{STAGING_PREFIX}shards/"
 
 
-def shard_input_prefix(job: str) -> str:
-    """The S3Prefix handed to the transform job: shards only, never the manifest."""
-    return f"{staging_prefix(job)}part-"
+def shard_key(file: str, index: int) -> str:
+    """One staging shard of the file whose id is ``file``."""
+    return f"{SHARDS_PREFIX}{file}-part-{index:05d}.jsonl"
+
+
+def job_input_manifest_key(job: str) -> str:
+    """The job's ``ManifestFile`` input: the shards of every file in it."""
+    return f"{staging_prefix(job)}input.manifest"
+
+
+def job_files_key(job: str) -> str:
+    """Which files a transform job scores (:class:`review_scorer.transform.batch.JobFiles`)."""
+    return f"{staging_prefix(job)}files.json"
+
+
+def job_claim_key(file: str) -> str:
+    """The file's claim on a job: written with a conditional write before the job starts."""
+    return f"{staging_prefix(file)}job-claim.json"
 
 
 def manifest_key(job: str) -> str:
@@ -67,7 +88,8 @@ def predictions_prefix(job: str) -> str:
 
 
 def prediction_key(job: str, shard: str) -> str:
-    """Batch Transform writes ``<input file name>.out`` under the output path."""
+    """Batch Transform writes ``<input object name>.out`` under the output path (see
+    :data:`SHARDS_PREFIX`)."""
     return f"{predictions_prefix(job)}{posixpath.basename(shard)}.out"
 
 

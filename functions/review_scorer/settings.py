@@ -65,6 +65,19 @@ class Settings(BaseModel):
     reconcile_after_seconds: int = Field(
         default=3600, ge=0, description="an upload with no outcome and no job this old is re-sent"
     )
+    # --- the fast path and batched jobs ------------------------------------------------------
+    fast_path_max_rows: int = Field(
+        default=10_000, ge=0, le=1_000_000, description="rows scored in StartScoring; 0: off"
+    )
+    fast_path_max_model_bytes: int = Field(
+        default=512 * MIB, ge=0, description="a larger model.bin never takes the fast path"
+    )
+    job_max_files: int = Field(
+        default=10, ge=1, le=1000, description="files sharing one transform job; 1: no batching"
+    )
+    job_max_bytes: int = Field(
+        default=256 * MIB, ge=1024, description="staged bytes of one shared transform job"
+    )
 
     @field_validator("label_names")
     @classmethod

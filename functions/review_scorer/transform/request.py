@@ -1,10 +1,23 @@
-"""The CreateTransformJob request for one staged file (BlazingText, JSON Lines in and out)."""
+"""The CreateTransformJob request for a job over one or more staged files (BlazingText, JSON
+Lines in and out), and its ``ManifestFile`` input.
+
+Every job reads a manifest listing its shards, whether they belong to one large file or to
+several small ones: one code path, and the job reads exactly the objects listed
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformS3DataSource.html).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from review_scorer.bucket_keys import predictions_prefix, s3_uri, shard_input_prefix
+import posixpath
+
+from review_scorer.bucket_keys import (
+    SHARDS_PREFIX,
+    job_input_manifest_key,
+    predictions_prefix,
+    s3_uri,
+)
 from review_scorer.settings import Settings
 from review_scorer.transform.records import JSON_LINES
 
@@ -23,8 +36,8 @@ def transform_request(
         "TransformInput": {
             "DataSource": {
                 "S3DataSource": {
-                    "S3DataType": "S3Prefix",
-                    "S3Uri": s3_uri(bucket, shard_input_prefix(job)),
+                    "S3DataType": "ManifestFile",
+                    "S3Uri": s3_uri(bucket, job_input_manifest_key(job)),
                 }
             },
             "ContentType": JSON_LINES,
@@ -53,3 +66,14 @@ def instance_count(shard_count: int, settings: Settings) -> int:
     """Never more instances than shards (one input file goes to one instance, so extra
     instances would idle and cost), nor than the stack may hold at once."""
     return max(1, min(settings.instance_count, shard_count, settings.transform_instance_limit))
+
+
+def input_manifest(bucket: str, shard_keys: list[str]) -> list[object]:
+    """The job's manifest document: ``[{"prefix": "s3://bucket/staging/shards/"}, "<shard
+    name>", ...]``, every shard by its name below the prefix, in the order given."""
+    entries: list[object] = [{"prefix": s3_uri(bucket, SHARDS_PREFIX)}]
+    for key in shard_keys:
+        if posixpath.dirname(key) + "/" != SHARDS_PREFIX:
+            raise ValueError(f"{key} is not a staging shard")
+        entries.append(posixpath.basename(key))
+    return entries
