@@ -27,9 +27,15 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("cache"))
 
 
+def batch_config(**overrides: Any) -> StackConfig:
+    """A stack whose files all go to transform jobs: the fast path off (most tests are about
+    the jobs; the fast path's tests turn it on)."""
+    return StackConfig(**{"fast_path_max_rows": 0, **overrides})
+
+
 @pytest.fixture
 def stack_config() -> StackConfig:
-    return StackConfig()
+    return batch_config()
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from review_scorer.errors import ScoringError
 from review_scorer.tokenizer import tokenize
@@ -53,7 +55,10 @@ def run_local(
     as_json: bool,
     show_rows: bool = False,
     transform_instance_quota: int | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> int:
+    """Score ``files`` through the local flow; ``settings`` overrides the functions' settings
+    (:class:`review_scorer.settings.Settings` fields, such as ``job_max_files``)."""
     from review_scorer_local.flow import LocalFlow
     from review_scorer_local.report import (
         outcome_line,
@@ -72,7 +77,8 @@ def run_local(
     _check_model(model)
     failures = 0
     config = StackConfig(
-        review_column=review_column, transform_instance_quota=transform_instance_quota
+        transform_instance_quota=transform_instance_quota,
+        **{**(settings or {}), "review_column": review_column},
     )
     with LocalModeStack(config) as stack:
         stack.register_model(model)
@@ -116,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's transform-instance quota the local SageMaker enforces, as AWS does "
         "with ResourceLimitExceeded (default: unlimited; 0: no job can start)",
     )  # fmt: skip
+    for field, (option, help_text) in SETTING_OPTIONS.items():
+        run.add_argument(option, dest=field, type=_setting(field), metavar="N", help=help_text)
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
     run.add_argument(
         "--json",
@@ -126,6 +134,54 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
     register_training(commands)
     return parser
+
+
+# `local run` options that set one of the functions' settings, as the stack's parameters do;
+# not given, Settings' default applies (the defaults named here are Settings', a unit test checks:
+# importing Settings here would cost every command pydantic's start-up).
+SETTING_OPTIONS = {
+    "fast_path_max_rows": (
+        "--fast-path-max-rows",
+        "files with at most N rows to score are scored inside StartScoring, with no transform "
+        "job (default: 10000; 0: every file goes to a job)",
+    ),
+    "job_max_files": (
+        "--job-max-files",
+        "files that may share one transform job (default: 10; 1: each file has a job of its own)",
+    ),
+    "job_max_bytes": (
+        "--job-max-bytes",
+        "staged bytes one shared transform job may take (default: 268435456, 256 MiB)",
+    ),
+}
+
+
+def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings ``local run`` was given (those of :data:`SETTING_OPTIONS` passed)."""
+    return {f: getattr(args, f) for f in SETTING_OPTIONS if getattr(args, f, None) is not None}
+
+
+def _setting(field: str) -> Callable[[str], int]:
+    """The argparse type of the option for ``field``: an int that Settings takes for it (checked
+    by the StackConfig it goes to, so argparse reports a refused value as a usage error)."""
+
+    def parse(text: str) -> int:
+        from pydantic import ValidationError
+
+        from review_scorer_local.stack_config import StackConfig
+
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        override: dict[str, Any] = {field: value}
+        try:
+            StackConfig(**override)
+        except ValidationError as error:
+            raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
+        return value
+
+    return parse
 
 
 # Options whose values usually start with "-" (label "-1"): argparse would read such a value as
@@ -166,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 out_dir=args.out,
                 as_json=args.json,
                 transform_instance_quota=args.transform_instance_quota,
+                settings=setting_overrides(args),
             )
         if args.command == "tokenize":
             for line in sys.stdin:

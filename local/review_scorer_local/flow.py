@@ -113,8 +113,10 @@ class LocalFlow:
     def run_job(self, job: dict[str, Any], model: dict[str, Any]) -> None:
         """Run one transform job (a DescribeTransformJob shape) with ``model`` (a DescribeModel
         shape) as SageMaker BlazingText batch transform does: every input file scored, each
-        output written; raises :class:`TransformJobError` for what would fail the job."""
-        run_job(job, self.scorer(model["PrimaryContainer"]["ModelDataUrl"]), self._s3)
+        output written; raises :class:`TransformJobError` for what would fail the job. Input
+        objects made to fail with :meth:`SageMakerEmulator.fail_inputs` fail here."""
+        scorer = self.scorer(model["PrimaryContainer"]["ModelDataUrl"])
+        run_job(job, scorer, self._s3, input_fault=self._sagemaker.input_fault)
 
     def scorer(self, model_data_url: str) -> FastTextScorer:
         """The scorer of the ``model.tar.gz`` at ``model_data_url`` (an S3 URI), loaded once."""

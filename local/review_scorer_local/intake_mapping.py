@@ -91,10 +91,22 @@ class IntakeMapping:
         return released
 
     def _receive(self) -> list[dict[str, Any]]:
-        answer = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=BATCH_SIZE, AttributeNames=["All"]
-        )
-        return list(answer.get("Messages", []))
+        """One batch: with a batching window, Lambda gathers messages until the batch is full
+        or the window ends (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html,
+        "Batching behavior"); here the window ends when the queue has no more visible messages
+        (one ReceiveMessage may return fewer than there are)."""
+        batch: list[dict[str, Any]] = []
+        while len(batch) < BATCH_SIZE:
+            answer = self._sqs.receive_message(
+                QueueUrl=self._url,
+                MaxNumberOfMessages=BATCH_SIZE - len(batch),
+                AttributeNames=["All"],
+            )
+            messages = answer.get("Messages", [])
+            if not messages:
+                break
+            batch.extend(messages)
+        return batch
 
     def _settle(self, batch: list[dict[str, Any]], invocation: AsyncInvocation) -> None:
         if invocation.error:  # the whole batch comes back after its visibility timeout

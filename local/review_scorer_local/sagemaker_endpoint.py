@@ -33,6 +33,7 @@ class ApiError(Exception):
 
 
 Runner = Callable[[dict[str, Any], dict[str, Any]], None]
+INPUT_FAULT = "AlgorithmError: injected fault"
 
 
 class SageMakerEmulator:
@@ -44,6 +45,7 @@ class SageMakerEmulator:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._faults: dict[str, list[ApiError]] = {}
+        self._input_faults: dict[str, str] = {}  # part of an input key -> its failure
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
         self.instance_quota: int | None = None  # the account's, per instance type (None: none)
@@ -133,6 +135,25 @@ class SageMakerEmulator:
     def inject(self, operation: str, code: str, message: str, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``code`` (for tests)."""
         self._faults.setdefault(operation, []).extend([ApiError(code, message)] * times)
+
+    def fail_inputs(self, name_contains: str, message: str = INPUT_FAULT) -> None:
+        """Make every input object whose S3 key contains ``name_contains`` fail inside any job
+        that reads it from now on (for tests), as an object with a bad record does: the job
+        writes no output for it, still scores the others and writes theirs, and ends Failed
+        with a FailureReason naming it and ``message``
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html).
+        Applied by the runner the flow runs jobs with
+        (:func:`review_scorer_local.transform_runner.run_job`'s ``input_fault``)."""
+        if not name_contains:
+            raise ValueError("name_contains must not be empty: it would fail every input")
+        with self._lock:
+            self._input_faults[name_contains] = message
+
+    def input_fault(self, key: str) -> str | None:
+        """The injected failure of the input object at ``key``, or None."""
+        with self._lock:
+            faults = list(self._input_faults.items())
+        return next((message for part, message in faults if part in key), None)
 
     def calls(self, operation: str) -> int:
         return self._calls.get(operation, 0)

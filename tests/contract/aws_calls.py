@@ -262,6 +262,8 @@ def _sagemaker(call: Call, encryption: Encryption) -> list[Request]:
     if op in ("DescribeTransformJob", "StopTransformJob"):
         job = _sagemaker_arn("transform-job", p["TransformJobName"])
         return [Request(f"sagemaker:{op}", job, SECURE)]
+    if op == "DescribeModel":  # its resource type is model
+        return [Request("sagemaker:DescribeModel", _sagemaker_arn("model", p["ModelName"]), SECURE)]
     if op == "ListTransformJobs":  # no resource-level permission: "*"
         return [Request("sagemaker:ListTransformJobs", "*", SECURE)]
     raise UnmappedCallError(f"unmapped call {call}")

@@ -202,6 +202,9 @@ def test_bundle_carries_compiled_wheels_for_the_lambda_platform(
         core = builds["lambda"].directory / name / "pydantic_core"
         extension = f"_pydantic_core.cpython-{python}-{machine}-linux-gnu.so"
         assert (core / extension).is_file(), f"{name}: {sorted(p.name for p in core.iterdir())}"
+        # fasttext-predict's extension sits at the top of the bundle, beside its `fasttext`
+        fasttext = f"fasttext_pybind.cpython-{python}-{machine}-linux-gnu.so"
+        assert (builds["lambda"].directory / name / fasttext).is_file(), f"{name}: no {fasttext}"
 
 
 def test_bundle_unzipped_size_is_far_under_the_lambda_limit(
@@ -304,3 +307,80 @@ def test_the_bundled_botocore_knows_every_operation_and_parameter_the_code_sends
                 assert build is not None, f"{call}: add how to build **{call.dynamic}"
                 unknown = models.unknown(call.service, operation, build())
                 assert not unknown, f"{name}: {call}: {unknown}"
+
+
+# --- the bundle's fastText scores exactly as local mode's -----------------------------------------
+
+_SCORE_WITH_THE_BUNDLE = """
+import json, sys
+from importlib import metadata
+from pathlib import Path
+model_bin, lines_file = sys.argv[1:3]
+import fasttext
+from review_scorer.model.scorer import FastTextScorer
+scorer = FastTextScorer(Path(model_bin))
+lines = json.loads(Path(lines_file).read_text(encoding="utf-8"))
+print(json.dumps({
+    "fasttext": fasttext.__file__,
+    "scorer": sys.modules["review_scorer.model.scorer"].__file__,
+    "distributions": sorted(d.metadata["Name"] for d in metadata.distributions()),
+    "get_labels": hasattr(scorer._model, "get_labels"),
+    "predictions": {k: [scorer.predict_line(line, int(k)) for line in lines] for k in ("1", "3")},
+}))
+"""
+
+
+def _lines() -> list[str]:
+    """A few hundred lines as fastText's predict reads them: the synthetic reviews, tokenized,
+    and the odd ones (no token, unknown words only, non-ASCII, very long)."""
+    from review_scorer.model.scorer import fasttext_line
+    from review_scorer.tokenizer import tokenize
+    from review_scorer_training.synthetic import corpus
+
+    texts = [text for _, text in corpus(rows_per_label=100, seed=11)]
+    texts += ["", "zzqx wwvy", "Très beau, ça taille grand 👗", "love it " * 500]
+    return [fasttext_line(" ".join(tokenize(text))) for text in texts]
+
+
+def test_the_bundles_fasttext_predict_scores_exactly_as_fasttext_wheel(
+    builds: dict[str, Build], demo_model: Path, tmp_path: Path
+) -> None:
+    # Given the demo model and a few hundred lines
+    from review_scorer.model.artifact import unpack
+    from review_scorer.model.scorer import FastTextScorer
+
+    model_bin, _ = unpack(demo_model, tmp_path / "model")
+    lines = _lines()
+    assert len(lines) > 300
+    (tmp_path / "lines.json").write_text(json.dumps(lines), encoding="utf-8")
+    builds["host"].check()
+    bundle = builds["host"].directory / "StartScoringFunction"
+    # When the host bundle's scorer runs them with nothing but the bundle importable (-S: no
+    # site-packages, so fasttext-wheel of this environment cannot be found)
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", _SCORE_WITH_THE_BUNDLE, str(model_bin), "lines.json"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(bundle)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    bundled = json.loads(result.stdout.strip().splitlines()[-1])
+    # Then it really was the bundle's fasttext-predict (which has no get_labels)
+    assert Path(bundled["fasttext"]).is_relative_to(bundle), bundled["fasttext"]
+    assert Path(bundled["scorer"]).is_relative_to(bundle), bundled["scorer"]
+    assert "fasttext-predict" in bundled["distributions"], bundled["distributions"]
+    assert "fasttext-wheel" not in bundled["distributions"], bundled["distributions"]
+    assert bundled["get_labels"] is False
+    # and the same model through fasttext-wheel, in this process, gives the same labels and
+    # exactly the same probabilities (JSON keeps a float's every bit: repr round-trips)
+    import fasttext
+
+    assert "site-packages" in fasttext.__file__  # fasttext-wheel, this environment's
+    scorer = FastTextScorer(model_bin)
+    for k in ("1", "3"):
+        expected = [[list(pair) for pair in scorer.predict_line(line, int(k))] for line in lines]
+        assert bundled["predictions"][k] == expected, f"k={k}"
+    assert len({pairs[0][1] for pairs in bundled["predictions"]["1"]}) > 1  # not one label for all

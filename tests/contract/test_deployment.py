@@ -76,13 +76,23 @@ def test_environments_do_not_share_or_extend_each_others_names() -> None:
                 assert not other.startswith(f"{value}-"), f"{name}: {value} / {other}"
 
 
+# In the bundle only: fasttext-predict installs the module `fasttext` as fasttext-wheel does (the
+# local and training extras), so pyproject.toml cannot list both; test_build.py checks they score
+# alike.
+BUNDLE_ONLY = {"fasttext-predict==0.9.2.4"}
+
+
 def test_lambda_requirements_pin_exactly_what_pyproject_pins_for_the_lambdas() -> None:
     with (REPO / "pyproject.toml").open("rb") as stream:
-        dependencies = tomllib.load(stream)["project"]["dependencies"]
-    pinned = {d for d in dependencies if "==" in d}
+        project = tomllib.load(stream)["project"]
+    pinned = {d for d in project["dependencies"] if "==" in d}
     lines = (FUNCTIONS_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
     requirements = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    assert requirements == pinned
+    assert requirements == pinned | BUNDLE_ONLY
+    # and the same fastText (0.9.2) as local mode and training score with
+    extras = {d for group in project["optional-dependencies"].values() for d in group}
+    assert "fasttext-wheel==0.9.2" in extras
+    assert not any(d.startswith("fasttext-predict") for d in extras | pinned)
     # the Tracer (Tracing: Active) needs the X-Ray SDK in the bundle
     assert any(r.startswith("aws-xray-sdk==") for r in requirements)
 

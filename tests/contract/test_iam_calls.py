@@ -1,7 +1,8 @@
 """IAM from the calls the code really makes: each function's role allows every AWS call it made.
 
-Representative flows (a scored file, a refused file, a file with nothing to score, a failed
-job, a job with no output, a source version deleted before the join, a sweep of a job whose
+Representative flows (a small file scored inside StartScoring with the stack's model, a file
+scored by a job, a refused file, a file with nothing to score, a failed job, a job with no
+output, a sweep of a job whose event was lost, a file that waits for capacity, an upload whose
 event was lost) run through the local stack with the function environment the template gives
 (its KMS key, instance type, job prefix). Every call a handler made is recorded
 (``aws_calls.Recorder``), mapped to the IAM requests AWS evaluates for it, and put to the IAM
@@ -25,7 +26,12 @@ import pytest
 from aws_calls import Call, Encryption, Recorder
 from tests.conftest import load_event, write_csv
 
+from review_scorer import bucket_keys
 from review_scorer.handlers import sweep
+from review_scorer.model import loader
+from review_scorer.model.artifact import package, unpack
+from review_scorer.settings import load_settings
+from review_scorer_local import lambda_invoke
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import invoke_async
 from review_scorer_local.stack import LocalModeStack
@@ -131,20 +137,37 @@ def _failing_runner(job: dict[str, Any], model: dict[str, Any]) -> None:
     raise RuntimeError("ClientError: the container ran out of memory")
 
 
+def _batch_only(stack: LocalModeStack) -> None:
+    """From now on every file goes to a transform job (FastPathMaxRows 0, as an owner may set)."""
+    config = stack.config
+    stack.config = StackConfig(
+        bucket=config.bucket,
+        region=config.region,
+        model_name=config.model_name,
+        log_level=config.log_level,
+        transform_instance_quota=config.transform_instance_quota,
+        **{**config.overrides, "fast_path_max_rows": 0},
+    )
+
+
 def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
     """The representative flows, one after the other in one local stack."""
     flow = LocalFlow(stack)
     header = ["id", "review_body"]
-    # a scored file (its first completion: nothing claimed yet)
-    scored = flow.run_file(_csv(tmp_path, "scored.csv", header, REVIEWS), tmp_path / "out")
-    assert scored.ok, scored.summary
-    # a duplicate completion event for it: the claim exists now
+    # a small file, scored inside StartScoring with the stack's model (the fast path)
+    fast = flow.run_file(_csv(tmp_path, "fast.csv", header, REVIEWS), tmp_path / "out")
+    assert fast.ok and fast.summary and fast.summary["job"] is None, fast.summary
     # a refused file (no review column)
     refused = flow.run_file(_csv(tmp_path, "refused.csv", ["id", "text"], REVIEWS), tmp_path)
     assert refused.summary and refused.summary["status"] == "FAILED"
     # a file with nothing to score: finished without a job
     empty = flow.run_file(_csv(tmp_path, "empty.csv", header, [["1", ""], ["2", " "]]), tmp_path)
     assert empty.ok, empty.summary
+    # from here on, files go to transform jobs
+    _batch_only(stack)
+    # a file scored by a job (its first completion: nothing claimed yet)
+    scored = flow.run_file(_csv(tmp_path, "scored.csv", header, REVIEWS), tmp_path / "out")
+    assert scored.ok and scored.summary and scored.summary["job"], scored.summary
     # a failed job
     failing = LocalFlow(stack, job_runner=_failing_runner)
     failed = failing.run_file(_csv(tmp_path, "failed.csv", header, REVIEWS), tmp_path)
@@ -176,10 +199,16 @@ def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
 
 @pytest.fixture
 def recorded(recorder: Recorder, stack: LocalModeStack, tmp_path: Path) -> Iterator[list[Call]]:
+    loader.reset(tmp_path / "model")  # a new container: StartScoring finds and loads its model
     recorder.take()
-    run_flows(stack, tmp_path)
+    try:
+        run_flows(stack, tmp_path)
+    finally:
+        loader.reset()
     calls = recorder.take()
     assert {call.function for call in calls} == set(FUNCTIONS), "a function made no call"
+    fast_path = {(c.service, c.operation) for c in calls if c.function == "StartScoringFunction"}
+    assert {("sagemaker", "DescribeModel"), ("s3", "HeadObject"), ("s3", "GetObject")} <= fast_path
     yield calls
 
 
@@ -197,14 +226,16 @@ def _as_deployed(call: Call, local_bucket: str, bucket: str, local_intake: str) 
     return Call(call.function, call.service, call.operation, params, call.status, call.error)
 
 
-def test_every_call_the_functions_make_is_allowed_by_their_roles(
+def _denied(
     recorded: list[Call],
     simulator: iam.Simulator,
     transformed: dict[str, Any],
     values: dict[str, Any],
     resources: dict[str, Any],
     stack: LocalModeStack,
-) -> None:
+) -> list[str]:
+    """Each recorded call as the deployed stack makes it, put to the simulator with its
+    function's role; the requests denied (an unmapped call fails here)."""
     bucket, encryption = _bucket(resources), _encryption(resources)
     policies = {f: iam.role_policies(transformed, f"{f}Role", values) for f in FUNCTIONS}
     denied: list[str] = []
@@ -230,6 +261,62 @@ def test_every_call_the_functions_make_is_allowed_by_their_roles(
             if not decision.allowed:
                 denied.append(f"{call}\n    {request}: {decision.result}")
     assert not unmapped, "\n".join(unmapped)
+    return denied
+
+
+def test_every_call_the_functions_make_is_allowed_by_their_roles(
+    recorded: list[Call],
+    simulator: iam.Simulator,
+    transformed: dict[str, Any],
+    values: dict[str, Any],
+    resources: dict[str, Any],
+    stack: LocalModeStack,
+) -> None:
+    denied = _denied(recorded, simulator, transformed, values, resources, stack)
+    assert not denied, f"{len(denied)} IAM requests denied:\n" + "\n".join(denied)
+
+
+def _republished(demo_model: Path, out: Path) -> Path:
+    """The demo model packaged again under another name: another artifact, another ETag."""
+    model_bin, metadata = unpack(demo_model, out.parent / "unpacked")
+    assert metadata is not None
+    return package(model_bin, metadata.model_copy(update={"name": "republished"}), out)
+
+
+def test_the_fast_paths_model_calls_are_allowed_to_start_scoring(
+    recorder: Recorder,
+    stack: LocalModeStack,
+    demo_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    simulator: iam.Simulator,
+    transformed: dict[str, Any],
+    values: dict[str, Any],
+    resources: dict[str, Any],
+) -> None:
+    # Given the stack as deployed (the template's environment, its model registered)
+    settings = load_settings(stack.function_environment())
+    model_loader = loader.ModelLoader(tmp_path / "model")
+    recorder.take()
+    # When StartScoring finds, loads, reuses and, once the artifact is replaced, reloads it
+    monkeypatch.setattr(lambda_invoke, "running_function", "StartScoringFunction")
+    assert model_loader.fits(settings)
+    model_loader.load(settings)
+    model_loader.load(settings)
+    monkeypatch.setattr(lambda_invoke, "running_function", None)
+    key = bucket_keys.model_key(settings.model_name)
+    artifact = _republished(demo_model, tmp_path / "v2" / "model.tar.gz")
+    stack.client("s3").upload_file(str(artifact), stack.config.bucket, key)
+    monkeypatch.setattr(lambda_invoke, "running_function", "StartScoringFunction")
+    model_loader.load(settings)
+    calls = recorder.take()
+    # Then it asked SageMaker where the artifact is, S3 for its ETag, and read it (IfMatch)
+    made = {(call.service, call.operation) for call in calls}
+    assert made == {("sagemaker", "DescribeModel"), ("s3", "HeadObject"), ("s3", "GetObject")}
+    assert all(call.status == 200 for call in calls), [str(c) for c in calls]
+    assert all("IfMatch" in c.params for c in calls if c.operation == "GetObject")
+    # and the role SAM makes for StartScoring allows every request of those calls
+    denied = _denied(calls, simulator, transformed, values, resources, stack)
     assert not denied, f"{len(denied)} IAM requests denied:\n" + "\n".join(denied)
 
 

@@ -26,14 +26,11 @@ MAY_IMPORT = {
     "review_scorer_local": {"review_scorer", "review_scorer_training"},
 }
 # Third-party modules the Lambda package may import: its requirements (functions/requirements.txt,
-# boto3 and botocore among them: bundled, pinned); fastText only inside model/ (a later issue
-# bundles fasttext-predict for it; until then no handler imports model/).
+# boto3 and botocore among them: bundled, pinned); fastText (fasttext-predict in the bundle,
+# fasttext-wheel locally) only inside model/.
 LAMBDA_THIRD_PARTY = {"aws_lambda_powertools", "pydantic", "boto3", "botocore"}
 # The Lambda package's steps in the order data flows; a step never imports a later one.
 FLOW_ORDER = ["transform", "upload", "results", "outcome", "logic", "handlers"]
-# Not imported by any handler yet: the model artifact and scorer, shared by training and local
-# mode now and by the in-Lambda scorer of the fast-path issue.
-SHARED_NOT_YET_IN_LAMBDA = "review_scorer.model"
 MAX_MODULE_LINES = 200
 
 
@@ -149,11 +146,7 @@ def test_the_handlers_import_the_whole_lambda_package() -> None:
         parent = name.rpartition(".")[0]
         if parent in ALL:
             todo.append(parent)  # importing a submodule runs its package's __init__
-    unreached = {
-        name
-        for name in modules("review_scorer")
-        if name not in reached and not name.startswith(SHARED_NOT_YET_IN_LAMBDA)
-    }
+    unreached = {name for name in modules("review_scorer") if name not in reached}
     assert not unreached, sorted(unreached)
 
 

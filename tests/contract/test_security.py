@@ -609,7 +609,7 @@ def test_model_role_trusts_only_sagemaker_of_this_account(resources: dict[str, A
     }
 
 
-def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_predictions(
+def test_model_role_reads_models_training_data_and_own_job_inputs_and_writes_only_predictions(
     resources: dict[str, Any],
     simulator: iam.Simulator,
 ) -> None:
@@ -624,9 +624,19 @@ def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_pr
     reads = {
         f"models/{MODEL}/model.tar.gz": True,
         "training/job-1/train/train.txt": True,
+        # a job's input: its ManifestFile and the shards of its files (staging/shards/)
+        bucket_keys.job_input_manifest_key(own): True,
         bucket_keys.shard_key(own, 0): True,
+        bucket_keys.shard_key(own, 12): True,
+        # another stack's (another prefix)
+        bucket_keys.job_input_manifest_key(other): False,
         bucket_keys.shard_key(other, 0): False,
+        # the rest of staging/ is the functions' own
         bucket_keys.manifest_key(own): False,
+        bucket_keys.job_files_key(own): False,
+        bucket_keys.job_claim_key(own): False,
+        bucket_keys.staged_rejects_key(own): False,
+        bucket_keys.notified_key(own): False,
         UPLOAD: False,
         bucket_keys.labeled_key("shop/reviews"): False,
         bucket_keys.quarantine_error_key("shop/reviews"): False,
@@ -638,15 +648,26 @@ def test_model_role_reads_models_training_data_and_own_shards_and_writes_only_pr
         "training/job-1/output/model.tar.gz": True,
         bucket_keys.prediction_key(other, bucket_keys.shard_key(other, 0)): False,
         bucket_keys.shard_key(own, 0): False,
+        bucket_keys.job_input_manifest_key(own): False,
         f"models/{MODEL}/model.tar.gz": False,
         UPLOAD: False,
         bucket_keys.labeled_key("shop/reviews"): False,
     }
     for key, allowed in writes.items():
         assert _allows(simulator, statements, "s3:PutObject", f"{bucket}/{key}") == allowed, key
-    listing = {"s3:prefix": bucket_keys.shard_input_prefix(own)}
-    assert _allows(simulator, statements, "s3:ListBucket", bucket, listing)
-    assert not _allows(simulator, statements, "s3:ListBucket", bucket, {"s3:prefix": "incoming/"})
+    listings = {
+        bucket_keys.job_input_manifest_key(own): True,
+        bucket_keys.shard_key(own, 0): True,
+        bucket_keys.predictions_prefix(own): True,
+        bucket_keys.job_input_manifest_key(other): False,
+        bucket_keys.shard_key(other, 0): False,
+        bucket_keys.SHARDS_PREFIX: False,
+        bucket_keys.STAGING_PREFIX: False,
+        bucket_keys.INCOMING_PREFIX: False,
+    }
+    for prefix, allowed in listings.items():
+        listing = {"s3:prefix": prefix}
+        assert _allows(simulator, statements, "s3:ListBucket", bucket, listing) == allowed, prefix
     assert not _allows(simulator, statements, "s3:DeleteObject", f"{bucket}/{UPLOAD}")
     assert not _allows(simulator, statements, "s3:PutBucketPolicy", bucket)
     job = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{own}"

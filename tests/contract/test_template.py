@@ -41,10 +41,13 @@ READS = {
         ("s3:GetObject", UPLOAD),
         ("s3:GetObjectVersion", UPLOAD),  # reads and quarantines one exact version
         ("s3:GetObject", bucket_keys.notified_key(JOB)),
+        ("s3:GetObject", bucket_keys.job_claim_key(JOB)),  # a file's claim on a job
+        ("s3:GetObject", bucket_keys.manifest_key(JOB)),  # a waiting file, staged once
     ],
     PUBLISH: [
         ("s3:GetObject", UPLOAD),
         ("s3:GetObjectVersion", UPLOAD),
+        ("s3:GetObject", bucket_keys.job_files_key(JOB)),  # the files a job scored
         ("s3:GetObject", bucket_keys.manifest_key(JOB)),
         ("s3:GetObject", bucket_keys.prediction_key(JOB, SHARD)),
         ("s3:GetObject", bucket_keys.notified_key(JOB)),
@@ -54,18 +57,23 @@ READS = {
 # Keys that may be missing, looked for with a listing that has the key as prefix (s3.exists): a
 # HeadObject would answer 403 for them (test_iam_calls.py checks the calls really made).
 PROBES = {
-    START: [bucket_keys.notified_key(JOB)],
+    START: [bucket_keys.notified_key(JOB), bucket_keys.job_claim_key(JOB)],
     PUBLISH: [bucket_keys.notified_key(JOB), bucket_keys.prediction_key(JOB, SHARD)],
 }
 WRITES = {
     START: [
         SHARD,
         bucket_keys.manifest_key(JOB),
+        # a job's input (a ManifestFile of shards), its files, and each file's claim on it
+        bucket_keys.job_input_manifest_key(JOB),
+        bucket_keys.job_files_key(JOB),
+        bucket_keys.job_claim_key(JOB),
         bucket_keys.staged_rejects_key(JOB),
         bucket_keys.quarantine_key(NAME, UPLOAD),
         bucket_keys.quarantine_error_key(NAME),
-        # a file with no review to score finishes at once, without a job
+        # a file with no review to score, or few enough for the fast path, finishes here
         bucket_keys.labeled_key(NAME),
+        bucket_keys.rejects_key(NAME),
         bucket_keys.summary_key(NAME),
         bucket_keys.notified_key(JOB),
     ],
@@ -90,6 +98,8 @@ SAGEMAKER_ACTIONS = {
 # The one action granted on "*": it supports no resource-level permission (Service Authorization
 # Reference), and the sweep needs it.
 UNSCOPABLE = {SWEEP: {"sagemaker:ListTransformJobs"}, START: {"sagemaker:ListTransformJobs"}}
+# What StartScoring may do with the stack's one model: run it in jobs, find its artifact.
+MODEL_ACTIONS = {"sagemaker:CreateTransformJob", "sagemaker:DescribeModel"}
 WRITE_ACTION = re.compile(r"^s3:(Put|Delete|Abort|Restore|Replicate|Create)")
 
 
@@ -359,6 +369,30 @@ def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
                         )
 
 
+# Settings of issue 12 that a stack owner tunes: each comes from a parameter of its own, whose
+# default and bounds the test above compares with Settings.
+TUNABLE = {
+    "fast_path_max_rows": "FastPathMaxRows",
+    "fast_path_max_model_bytes": "FastPathMaxModelBytes",
+    "job_max_files": "BatchJobMaxFiles",
+    "job_max_bytes": "BatchJobMaxBytes",
+}
+
+
+def test_fast_path_and_job_batching_settings_come_from_their_parameters(
+    functions: dict[str, dict[str, Any]], template: dict[str, Any]
+) -> None:
+    for name, function in functions.items():
+        variables = function["Environment"]["Variables"]
+        for field, parameter in TUNABLE.items():
+            assert variables[field.upper()] == {"Ref": parameter}, f"{name}: {field}"
+    for field, parameter in TUNABLE.items():
+        declared = template["Parameters"][parameter]
+        assert declared["Type"] == "Number", parameter
+        assert declared["Default"] == Settings.model_fields[field].default, parameter
+        assert declared.get("Description"), parameter
+
+
 def test_top_k_and_label_names_parameters_match_settings(template: dict[str, Any]) -> None:
     schema = Settings.model_json_schema()["properties"]
     top_k = template["Parameters"]["TopK"]
@@ -451,8 +485,9 @@ def test_every_resource_is_named_never_a_wildcard(
                     assert resource == bucket_arn or resource.startswith(bucket_arn + "/")
                 elif services == {"sagemaker"}:
                     assert resource in (jobs_arn, model_arn), f"{name}: {resource}"
-                    if resource == model_arn:
-                        assert actions == {"sagemaker:CreateTransformJob"}, name
+                    if resource == model_arn:  # the job's model, and the fast path's
+                        assert name == START, name
+                        assert actions <= MODEL_ACTIONS, f"{name}: {actions}"
                 elif services == {"sns"}:
                     assert resource == "<NotificationTopic>", f"{name}: {resource}"
                 elif services == {"kms"}:
@@ -553,6 +588,79 @@ def test_only_the_functions_that_count_or_sweep_jobs_may_list_transform_jobs(
         allowed = _allows(simulator, statements, "sagemaker:ListTransformJobs", "*")
         # StartScoring counts the instances its running jobs hold; the sweep finds finished ones
         assert allowed == (name in (START, SWEEP)), name
+
+
+def test_only_start_scoring_may_find_and_read_the_stacks_model_and_nothing_beside_it(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]], simulator: iam.Simulator
+) -> None:
+    # Given the stack with a model name, and where register-model puts its artifact
+    model = "reviews-sentiment-v3"
+    values = cfn.stack(template, {"ModelName": model})
+    bucket_arn = f"arn:aws:s3:::{_bucket_name(template, values)}"
+    models_arn = "arn:aws:sagemaker:us-east-1:123456789012:model/{}"
+    artifact = f"{bucket_arn}/{bucket_keys.model_key(model)}"
+    for name, function in functions.items():
+        statements = _statements(function, values)
+        # Then StartScoring alone may find the artifact (DescribeModel) and read it (HeadObject
+        # and GetObject are s3:GetObject), for the fast path (review_scorer.model.loader)
+        found = _allows(simulator, statements, "sagemaker:DescribeModel", models_arn.format(model))
+        read = _allows(simulator, statements, "s3:GetObject", artifact)
+        assert (found, read) == (name == START, name == START), name
+        # and no other model, no other object beside it, and never a write
+        neighbours = {
+            ("sagemaker:DescribeModel", models_arn.format(f"{model}-v2")),
+            ("sagemaker:DescribeModel", models_arn.format("other")),
+            ("sagemaker:CreateModel", models_arn.format(model)),
+            ("sagemaker:DeleteModel", models_arn.format(model)),
+            ("s3:GetObject", f"{bucket_arn}/{bucket_keys.model_key(model + '-v2')}"),
+            ("s3:GetObject", f"{bucket_arn}/{bucket_keys.MODELS_PREFIX}{model}/model.bin"),
+            ("s3:GetObject", f"{bucket_arn}/{bucket_keys.training_artifact_key('job-1')}"),
+            ("s3:GetObjectVersion", artifact),
+            ("s3:PutObject", artifact),
+        }
+        for action, resource in sorted(neighbours):
+            assert not _allows(simulator, statements, action, resource), (
+                f"{name}: {action} {resource}"
+            )
+
+
+def test_start_scoring_has_memory_and_tmp_for_the_largest_model_the_fast_path_loads(
+    functions: dict[str, dict[str, Any]], template: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    # fastText holds all of model.bin in memory (the template's comment has the measurement) and
+    # the loader keeps one copy of it on /tmp; the archive is streamed, never stored.
+    mib = 1024 * 1024
+    model = int(template["Parameters"]["FastPathMaxModelBytes"]["Default"])
+    assert model == Settings.model_fields["fast_path_max_model_bytes"].default
+    start = cfn.resolve(functions[START], defaults)
+    assert int(start["MemorySize"]) * mib >= model + 1024 * mib  # the runtime and the file's work
+    assert int(start["EphemeralStorage"]["Size"]) * mib >= model + 256 * mib  # spooled rejects
+    # Lambda's bounds (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html,
+    # configuration-ephemeral-storage.html)
+    assert 128 <= int(start["MemorySize"]) <= 10_240
+    assert 512 <= int(start["EphemeralStorage"]["Size"]) <= 10_240
+    # the other functions load no model: they keep the smaller Globals
+    for name in (PUBLISH, SWEEP):
+        assert "EphemeralStorage" not in functions[name], name
+        assert int(cfn.resolve(functions[name], defaults)["MemorySize"]) < int(start["MemorySize"])
+
+
+def test_intake_batching_window_is_a_parameter_within_what_lambda_accepts_for_sqs(
+    template: dict[str, Any],
+) -> None:
+    # MaximumBatchingWindowInSeconds: 0-300 s; a BatchSize over 10 needs at least 1 s
+    # (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html)
+    (mapping,) = cfn.resources_of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert properties["MaximumBatchingWindowInSeconds"] == {"Ref": "IntakeBatchingWindowSeconds"}
+    window = template["Parameters"]["IntakeBatchingWindowSeconds"]
+    assert (window["Type"], window["MinValue"], window["MaxValue"]) == ("Number", 0, 300)
+    # a few seconds: a burst of uploads shares one invocation; a lone file waits little
+    assert 1 <= window["Default"] <= 10
+    assert template["Parameters"]["IntakeBatchSize"]["MaxValue"] <= 10 or window["MinValue"] >= 1
+    # and the window is not for FIFO queues (services-sqs-parameters.html): the intake is standard
+    intake = template["Resources"]["IntakeQueue"]["Properties"]
+    assert not intake.get("FifoQueue"), intake
 
 
 # --- operations ---------------------------------------------------------------------------------

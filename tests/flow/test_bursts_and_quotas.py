@@ -19,8 +19,7 @@ import pytest
 from review_scorer_local import lambda_invoke
 from review_scorer_local.flow import START_SCORING, LocalFlow
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import write_csv
+from tests.conftest import batch_config, write_csv
 
 FILES = 40
 BAD = {3: b"id,review_body\n1,caf\xe9\n", 11: b"", 19: b"id,text\n1,no review column\n",
@@ -68,7 +67,9 @@ def dead_letters(stack: LocalModeStack) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stack_config", [StackConfig(transform_instance_quota=1)])
+@pytest.mark.parametrize(
+    "stack_config", [batch_config(transform_instance_quota=1, job_max_files=1)]
+)
 def test_forty_files_at_once_under_a_quota_of_one_each_get_one_success(
     stack: LocalModeStack, tmp_path: Path, source_reads: Counter[str]
 ) -> None:
@@ -87,7 +88,7 @@ def test_forty_files_at_once_under_a_quota_of_one_each_get_one_success(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stack_config", [StackConfig(transform_instance_quota=1)])
+@pytest.mark.parametrize("stack_config", [batch_config(transform_instance_quota=1)])
 def test_bad_files_in_a_burst_are_refused_and_the_rest_scored(
     stack: LocalModeStack, tmp_path: Path
 ) -> None:
@@ -103,7 +104,7 @@ def test_bad_files_in_a_burst_are_refused_and_the_rest_scored(
     assert dead_letters(stack) == 0
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(transform_instance_quota=0)])
+@pytest.mark.parametrize("stack_config", [batch_config(transform_instance_quota=0)])
 def test_with_a_quota_of_zero_every_file_fails_with_no_transform_capacity(
     stack: LocalModeStack, tmp_path: Path
 ) -> None:

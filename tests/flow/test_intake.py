@@ -14,8 +14,7 @@ import pytest
 
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import write_csv
+from tests.conftest import batch_config, write_csv
 
 QUOTA_FULL = (
     "The account-level service limit 'ml.m5.large for transform job usage' is 1 Instances, with "
@@ -49,7 +48,7 @@ def test_a_file_that_is_not_a_csv_is_refused_with_a_message(
     assert "notes.txt is not a .csv or .csv.gz file" in result.summary["error"]["message"]
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(reconcile_after_seconds=0)])
+@pytest.mark.parametrize("stack_config", [batch_config(reconcile_after_seconds=0)])
 def test_an_upload_whose_event_was_lost_is_sent_again_by_the_sweep(
     stack: LocalModeStack, flow: LocalFlow, tmp_path: Path
 ) -> None:
@@ -68,7 +67,7 @@ def test_an_upload_whose_event_was_lost_is_sent_again_by_the_sweep(
     assert flow.run_sweep().invocation.result == {"swept": [], "staged": [], "resent": []}
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(reconcile_after_seconds=0)])
+@pytest.mark.parametrize("stack_config", [batch_config(reconcile_after_seconds=0)])
 def test_a_staged_upload_whose_message_was_lost_is_started_without_staging_again(
     stack: LocalModeStack, flow: LocalFlow, tmp_path: Path
 ) -> None:

@@ -15,8 +15,7 @@ from review_scorer.model.scorer import FastTextScorer
 from review_scorer.results.join import neutralise
 from review_scorer.tokenizer import tokenize
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import read_csv, write_csv
+from tests.conftest import batch_config, read_csv, write_csv
 
 SAMPLE = Path(__file__).resolve().parents[2] / "local/review_scorer_local/samples/reviews.csv"
 REPO = Path(__file__).resolve().parents[2]
@@ -63,7 +62,7 @@ def test_sample_file_comes_back_labeled_row_by_row(
     assert note.body["error"] is None
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(shard_max_bytes=2048)])
+@pytest.mark.parametrize("stack_config", [batch_config(shard_max_bytes=2048)])
 def test_many_shards_join_back_in_the_original_order(flow: LocalFlow, tmp_path: Path) -> None:
     # Given 600 rows staged into 2 KB shards (about 30 shards)
     reviews = [

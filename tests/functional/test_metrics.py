@@ -24,8 +24,7 @@ from review_scorer.handlers import publish_results, start_scoring, sweep
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import AsyncInvocation, invoke_async, invoke_once
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import load_event
+from tests.conftest import batch_config, load_event
 from tests.functional.helpers import event_for, intake_event, sns_messages, upload_for_event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
@@ -181,7 +180,7 @@ def app_alarms(service: str) -> dict[str, tuple[str, str, frozenset[tuple[str, s
     return alarms
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(job_retry_seconds=0.01)])
+@pytest.mark.parametrize("stack_config", [batch_config(job_retry_seconds=0.01)])
 def test_app_metric_alarms_watch_the_metrics_the_code_emits(stack: LocalModeStack) -> None:
     assert stack.sagemaker is not None
     # Given the service the stack's functions run as (what the code read at import)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from review_scorer import bucket_keys
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import LocalModeStack
 from tests.functional.helpers import (
@@ -38,6 +39,8 @@ def started_job(stack: LocalModeStack) -> Iterator[str]:
     LocalFlow(stack).run_pending_jobs()
     yield name
 
+SOURCE = "s3://review-scorer-local/incoming/customer reviews 2026-11.csv"
+
 
 def labeled_rows(stack: LocalModeStack) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(read_object(stack, LABELED).decode())))
@@ -47,7 +50,7 @@ def test_completed_job_writes_the_labeled_csv_and_one_message(
     stack: LocalModeStack, started_job: str
 ) -> None:
     result = run_publish_results(stack, started_job, "transform_job_completed.json")
-    assert result == {"job": started_job, "status": "SUCCEEDED"}
+    assert result == {"job": started_job, "published": {SOURCE: "SUCCEEDED"}}
     rows = labeled_rows(stack)
     assert [r["id"] for r in rows] == ["1", "2", "3"]
     assert [r["predicted_label"] for r in rows] == ["1", "", "-1"]
@@ -77,7 +80,7 @@ def _without_subject(message: dict[str, Any]) -> str:
 def test_duplicate_completion_event_publishes_once(stack: LocalModeStack, started_job: str) -> None:
     run_publish_results(stack, started_job, "transform_job_completed.json")
     again = run_publish_results(stack, started_job, "transform_job_completed.json")
-    assert again == {"job": started_job, "status": None}
+    assert again == {"job": started_job, "published": {}}
     assert len(sns_messages(stack)) == 1
 
 
@@ -89,7 +92,7 @@ def test_describe_is_the_truth_not_the_event(stack: LocalModeStack) -> None:
     # When the event arrives
     result = run_publish_results(stack, name, "transform_job_completed.json")
     # Then nothing is written or sent
-    assert result == {"job": name, "status": None}
+    assert result == {"job": name, "published": {}}
     assert keys(stack, "results/") == []
     assert sns_messages(stack) == []
 
@@ -104,7 +107,7 @@ def test_failed_job_publishes_failed_with_the_reason(stack: LocalModeStack) -> N
 
     stack.sagemaker.run_pending(crash)
     result = run_publish_results(stack, name, "transform_job_failed.json")
-    assert result == {"job": name, "status": "FAILED"}
+    assert result == {"job": name, "published": {SOURCE: "FAILED"}}
     (message,) = sns_messages(stack)
     assert message["attributes"] == {"status": "FAILED", "error_code": "TRANSFORM_JOB_FAILED"}
     assert "AlgorithmError: instance ran out of memory" in message["error"]["message"]
@@ -125,7 +128,7 @@ def test_stopped_job_event_publishes_failed_with_transform_job_stopped(
     # When its "Stopped" state change event arrives
     result = run_publish_results(stack, name, "transform_job_stopped.json")
     # Then one FAILED message with the stable code, no labeled file, the original left in place
-    assert result == {"job": name, "status": "FAILED"}
+    assert result == {"job": name, "published": {SOURCE: "FAILED"}}
     (message,) = sns_messages(stack)
     assert message["status"] == "FAILED"
     assert message["attributes"] == {"status": "FAILED", "error_code": "TRANSFORM_JOB_STOPPED"}
@@ -140,7 +143,7 @@ def test_output_with_a_missing_line_fails_and_writes_no_labeled_file(
 ) -> None:
     # Given an output file with one prediction fewer than the rows sent
     s3 = stack.client("s3")
-    key = f"predictions/{started_job}/part-00000.jsonl.out"
+    key = bucket_keys.prediction_key(started_job, bucket_keys.shard_key(started_job, 0))
     lines = read_object(stack, key).splitlines(keepends=True)
     s3.put_object(Bucket=stack.config.bucket, Key=key, Body=b"".join(lines[:-1]))
     # When the job's completion is handled
@@ -153,7 +156,8 @@ def test_output_with_a_missing_line_fails_and_writes_no_labeled_file(
 
 def test_missing_output_fails_with_missing_output(stack: LocalModeStack, started_job: str) -> None:
     stack.client("s3").delete_object(
-        Bucket=stack.config.bucket, Key=f"predictions/{started_job}/part-00000.jsonl.out"
+        Bucket=stack.config.bucket,
+        Key=bucket_keys.prediction_key(started_job, bucket_keys.shard_key(started_job, 0)),
     )
     run_publish_results(stack, started_job, "transform_job_completed.json")
     (message,) = sns_messages(stack)
@@ -165,5 +169,5 @@ def test_unknown_job_is_ignored(stack: LocalModeStack) -> None:
     result = run_publish_results(
         stack, "rs-00000000000000000000000000000000", "transform_job_completed.json"
     )
-    assert result["status"] is None
+    assert result["published"] == {}
     assert sns_messages(stack) == []

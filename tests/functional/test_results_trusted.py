@@ -26,8 +26,7 @@ from review_scorer.tokenizer import tokenize
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import LocalContext, invoke_async
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import load_event, read_csv, write_csv
+from tests.conftest import batch_config, load_event, read_csv, write_csv
 from tests.functional.helpers import (
     event_for,
     keys,
@@ -116,7 +115,7 @@ def test_late_event_with_another_status_changes_nothing(stack: LocalModeStack) -
     deliver(stack, completion_event(job))
     # a stale "Failed" event for the same job arrives later: DescribeTransformJob says Completed
     later = deliver(stack, completion_event(job, "transform_job_failed.json"))
-    assert later.result == {"job": job, "status": None}
+    assert later.result == {"job": job, "published": {}}
     (message,) = sns_messages(stack)
     assert message["status"] == "SUCCEEDED"
 
@@ -190,7 +189,7 @@ def test_claim_of_a_dead_invocation_is_taken_over_once_stale(stack: LocalModeSta
     s3 = stack.client("s3")
     s3.put_object(Bucket=stack.config.bucket, Key=key, Body=json.dumps(claim).encode())
     # a fresh claim of another invocation: the sweep leaves the job alone
-    assert deliver(stack, completion_event(job)).result["status"] is None
+    assert deliver(stack, completion_event(job)).result["published"] == {}
     # once older than any invocation can run, the claim is taken over and the outcome sent
     claim["at"] = time.time() - 3600
     s3.put_object(Bucket=stack.config.bucket, Key=key, Body=json.dumps(claim).encode())
@@ -198,7 +197,7 @@ def test_claim_of_a_dead_invocation_is_taken_over_once_stale(stack: LocalModeSta
     assert len(sns_messages(stack)) == 1
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(top_k=3)])
+@pytest.mark.parametrize("stack_config", [batch_config(top_k=3)])
 def test_top_k_adds_ranked_label_and_probability_columns(
     flow: LocalFlow, demo_model: Path, tmp_path: Path
 ) -> None:
@@ -229,7 +228,7 @@ def test_top_k_adds_ranked_label_and_probability_columns(
 
 
 @pytest.mark.parametrize(
-    "stack_config", [StackConfig(label_names="-1=negative, 0=neutral, 1=positive")]
+    "stack_config", [batch_config(label_names="-1=negative, 0=neutral, 1=positive")]
 )
 def test_label_names_apply_to_the_result_and_the_summary(flow: LocalFlow, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "n.csv", ["review_body"], [["i love it"], ["poor quality"]])

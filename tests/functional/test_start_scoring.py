@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+from review_scorer import bucket_keys
 from review_scorer.tokenizer import tokenize
 from review_scorer_local.stack import LocalModeStack
 from tests.functional.helpers import (
@@ -36,7 +37,7 @@ def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(
     job = only_job(stack)
     name = job["TransformJobName"]
     assert job["TransformJobStatus"] == "InProgress"
-    shard = read_object(stack, f"staging/{name}/part-00000.jsonl").decode()
+    shard = read_object(stack, bucket_keys.shard_key(name, 0)).decode()
     assert [json.loads(line) for line in shard.splitlines()] == [
         {"source": " ".join(tokenize("I love it, really"))},
         {"source": " ".join(tokenize("Poor quality and cheap."))},
@@ -109,13 +110,19 @@ def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalModeSt
     ]
 
 
-def manifest_sources(stack: LocalModeStack) -> list[str]:
-    """The source key of every job's staged manifest, in job order."""
+def manifest_sources(stack: LocalModeStack) -> list[list[str]]:
+    """The source key of every file of every job, in job order (a job's ``files.json``)."""
     assert stack.sagemaker is not None
-    return [
-        json.loads(read_object(stack, f"staging/{name}/manifest.json"))["source"]["key"]
-        for name in stack.sagemaker.jobs
-    ]
+    found = []
+    for name in stack.sagemaker.jobs:
+        files = json.loads(read_object(stack, bucket_keys.job_files_key(name)))["files"]
+        found.append(
+            [
+                json.loads(read_object(stack, bucket_keys.manifest_key(f)))["source"]["key"]
+                for f in files
+            ]
+        )
+    return found
 
 
 def assert_nothing_done(stack: LocalModeStack) -> None:
@@ -147,18 +154,18 @@ def test_upload_to_another_bucket_is_ignored_without_a_job_or_a_message(
     assert_nothing_done(stack)
 
 
-def test_every_record_of_a_multi_record_event_gets_its_own_outcome_and_job(
+def test_every_record_of_a_multi_record_event_gets_its_own_outcome_in_a_shared_job(
     stack: LocalModeStack,
 ) -> None:
     # Given one S3 event carrying two uploads (the second key URL-encoded with "%26")
     event = upload_for_event(stack, CSV, "s3_multi_record.json")
     # When StartScoring runs once
     result = run_start_scoring(stack, event)
-    # Then each record got an outcome, in order, and its own job staged from its own key
+    # Then each record got an outcome, in order, each file staged from its own key, and the two
+    # arriving together share one job
     assert result == ["started", "started"]
     assert manifest_sources(stack) == [
-        "incoming/customer reviews 2026-11.csv",
-        "incoming/returns & exchanges 2026-11.csv",
+        ["incoming/customer reviews 2026-11.csv", "incoming/returns & exchanges 2026-11.csv"]
     ]
     # and the same event again is a duplicate of both, record by record
     assert run_start_scoring(stack, event) == ["duplicate", "duplicate"]
@@ -172,7 +179,7 @@ def test_csv_gz_upload_is_decompressed_staged_and_its_job_started(stack: LocalMo
     # Then the job reads the decompressed reviews, and the result keeps the name without .csv.gz
     assert result == ["started"]
     name = only_job(stack)["TransformJobName"]
-    shard = read_object(stack, f"staging/{name}/part-00000.jsonl").decode()
+    shard = read_object(stack, bucket_keys.shard_key(name, 0)).decode()
     assert [json.loads(line)["source"] for line in shard.splitlines()] == [
         " ".join(tokenize("I love it, really")),
         " ".join(tokenize("Poor quality and cheap.")),

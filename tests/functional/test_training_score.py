@@ -10,10 +10,9 @@ import pytest
 from review_scorer.model.artifact import ModelMetadata, package, unpack
 from review_scorer_local.cli import main
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.stack_config import StackConfig
 from review_scorer_training.fasttext_local import Hyperparameters, train_model
 from review_scorer_training.synthetic import corpus
-from tests.conftest import read_csv, write_csv
+from tests.conftest import batch_config, read_csv, write_csv
 from tests.functional.helpers import SAMPLE
 
 NAMES = "-1=negative,0=neutral,1=positive"
@@ -186,8 +185,8 @@ def test_malformed_label_names_are_a_usage_error(
 @pytest.mark.parametrize(
     ("stack_config", "options"),
     [
-        (StackConfig(), []),
-        (StackConfig(top_k=3, label_names=NAMES), ["--top-k", "3", f"--label-names={NAMES}"]),
+        (batch_config(), []),
+        (batch_config(top_k=3, label_names=NAMES), ["--top-k", "3", f"--label-names={NAMES}"]),
     ],
     ids=["defaults", "top-3-with-label-names"],
 )

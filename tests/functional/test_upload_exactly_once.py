@@ -16,8 +16,7 @@ from review_scorer.upload import staging
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.lambda_invoke import LocalContext
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.stack_config import StackConfig
-from tests.conftest import read_csv, write_csv
+from tests.conftest import batch_config, read_csv, write_csv
 from tests.functional.helpers import (
     context,
     handled_uploads,
@@ -30,7 +29,7 @@ from tests.functional.helpers import (
 )
 
 CSV = b"id,review_body\n1,I love it\n2,poor quality\n"
-FAST_RETRIES = StackConfig(job_retry_seconds=0.01)
+FAST_RETRIES = batch_config(job_retry_seconds=0.01)
 
 
 def jobs(stack: LocalModeStack) -> list[str]:
@@ -108,9 +107,9 @@ def test_a_full_quota_makes_the_file_wait_in_the_queue_then_start_without_readin
     staged: list[str] = []
     real_stage = staging.stage
 
-    def counting_stage(target: staging.StagingTarget, *args: Any) -> Any:
+    def counting_stage(target: staging.StagingTarget, *args: Any, **kwargs: Any) -> Any:
         staged.append(target.job)
-        return real_stage(target, *args)
+        return real_stage(target, *args, **kwargs)
 
     monkeypatch.setattr(start_scoring_logic, "stage", counting_stage)
     event = upload_for_event(stack, CSV)
@@ -138,7 +137,7 @@ def test_a_quota_of_zero_fails_at_once_naming_the_quota_to_raise(stack: LocalMod
     assert jobs(stack) == []
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(max_wait_seconds=60)])
+@pytest.mark.parametrize("stack_config", [batch_config(max_wait_seconds=60)])
 def test_a_file_that_waited_too_long_fails_with_its_own_code(stack: LocalModeStack) -> None:
     # Given an upload made two minutes ago, with MaxWaitSeconds 60, and the quota still in use
     assert stack.sagemaker is not None
@@ -179,7 +178,7 @@ def test_permanent_sagemaker_errors_end_in_one_failed_message(
     assert len(sns_messages(stack)) == 0
 
 
-@pytest.mark.parametrize("stack_config", [StackConfig(max_upload_bytes=1_000_000)])
+@pytest.mark.parametrize("stack_config", [batch_config(max_upload_bytes=1_000_000)])
 def test_file_over_the_size_limit_is_refused_from_the_event_alone(stack: LocalModeStack) -> None:
     # Given an event announcing a 5 GB object (the object itself is small: it is never read)
     event = upload_for_event(stack, CSV, size=5 * 1024**3)

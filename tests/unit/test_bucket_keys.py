@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 import pytest
 
 from review_scorer import bucket_keys
@@ -56,6 +58,9 @@ def test_nothing_the_app_writes_can_trigger_it_again() -> None:
         bucket_keys.shard_key(job, 0),
         bucket_keys.manifest_key(job),
         bucket_keys.notified_key(job),
+        bucket_keys.job_claim_key(job),
+        bucket_keys.job_files_key(job),
+        bucket_keys.job_input_manifest_key(job),
         bucket_keys.prediction_key(job, bucket_keys.shard_key(job, 0)),
         bucket_keys.labeled_key(name),
         bucket_keys.summary_key(name),
@@ -66,8 +71,10 @@ def test_nothing_the_app_writes_can_trigger_it_again() -> None:
     assert all(key.startswith(bucket_keys.WRITTEN_PREFIXES) for key in written)
 
 
-def test_transform_input_prefix_matches_shards_but_not_the_manifest() -> None:
-    job = "rs-0123"
-    assert bucket_keys.shard_key(job, 3).startswith(bucket_keys.shard_input_prefix(job))
-    assert not bucket_keys.manifest_key(job).startswith(bucket_keys.shard_input_prefix(job))
-    assert not bucket_keys.notified_key(job).startswith(bucket_keys.shard_input_prefix(job))
+def test_shards_of_every_file_have_names_of_their_own_in_one_folder() -> None:
+    # a shared job's outputs are "<shard name>.out" under its output path: never two alike
+    shards = [bucket_keys.shard_key(f, i) for f in ("rs-0123", "rs-4567") for i in (0, 1)]
+    assert {posixpath.dirname(key) + "/" for key in shards} == {bucket_keys.SHARDS_PREFIX}
+    outputs = {bucket_keys.prediction_key("rs-job", key) for key in shards}
+    assert len(outputs) == 4
+    assert not any(bucket_keys.is_upload(key) for key in outputs)

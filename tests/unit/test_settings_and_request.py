@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from review_scorer.bucket_keys import shard_key
 from review_scorer.errors import ConfigurationError
 from review_scorer.settings import load_settings
-from review_scorer.transform.request import transform_request
+from review_scorer.transform.request import input_manifest, transform_request
 
 ENV = {"BUCKET_NAME": "my-bucket", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t", "MODEL_NAME": "m"}
 
@@ -27,7 +28,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.instance_count == 1
 
 
-def test_request_is_blazingtext_json_lines_over_the_shard_prefix() -> None:
+def test_request_is_blazingtext_json_lines_over_the_job_manifest() -> None:
     settings = load_settings({**ENV, "INSTANCE_COUNT": "4", "INSTANCE_TYPE": "ml.c5.xlarge"})
     request = transform_request("rs-abc", "my-bucket", shard_count=2, settings=settings)
     assert request["TransformJobName"] == "rs-abc"
@@ -37,8 +38,8 @@ def test_request_is_blazingtext_json_lines_over_the_shard_prefix() -> None:
     assert request["TransformInput"] == {
         "DataSource": {
             "S3DataSource": {
-                "S3DataType": "S3Prefix",
-                "S3Uri": "s3://my-bucket/staging/rs-abc/part-",
+                "S3DataType": "ManifestFile",
+                "S3Uri": "s3://my-bucket/staging/rs-abc/input.manifest",
             }
         },
         "ContentType": "application/jsonlines",
@@ -73,3 +74,17 @@ def test_label_names_must_be_label_equals_name() -> None:
     }
     with pytest.raises(ConfigurationError, match="LABEL_NAMES"):
         load_settings({**ENV, "LABEL_NAMES": "-1:negative"})
+
+
+def test_input_manifest_lists_shard_names_below_the_shards_folder_in_order() -> None:
+    shards = [shard_key("rs-b", 0), shard_key("rs-a", 0), shard_key("rs-a", 1)]
+    # the documented format: a prefix, then paths relative to it
+    # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformS3DataSource.html)
+    assert input_manifest("bkt", shards) == [
+        {"prefix": "s3://bkt/staging/shards/"},
+        "rs-b-part-00000.jsonl",
+        "rs-a-part-00000.jsonl",
+        "rs-a-part-00001.jsonl",
+    ]
+    with pytest.raises(ValueError, match="not a staging shard"):
+        input_manifest("bkt", ["staging/rs-a/manifest.json"])

@@ -42,6 +42,28 @@ def test_a_record_larger_than_the_limit_gets_a_shard_of_its_own() -> None:
     assert [s.rows for s in writer.close()] == [1, 1, 1]
 
 
+def test_a_file_within_the_hold_is_held_and_never_written() -> None:
+    flushed: list[bytes] = []
+    writer = ShardWriter(1024, lambda index, data: flushed.append(data.read()), hold_rows=3)
+    for tokens in (["a", "b"], ["c"], ["d", "e"]):
+        writer.add(tokens)
+    assert writer.close() == [] and flushed == []
+    assert writer.held == ["a b", "c", "d e"]
+
+
+def test_a_row_past_the_hold_writes_every_row_as_if_none_was_held() -> None:
+    rows = [[f"w{i}", "x" * i] for i in range(12)]
+    plain: list[bytes] = []
+    held: list[bytes] = []
+    unheld = ShardWriter(64, lambda index, data: plain.append(data.read()), k=2)
+    holding = ShardWriter(64, lambda index, data: held.append(data.read()), k=2, hold_rows=5)
+    for tokens in rows:
+        unheld.add(tokens)
+        holding.add(tokens)
+    assert holding.close() == unheld.close()
+    assert held == plain and holding.held is None
+
+
 def test_no_records_no_shards() -> None:
     assert ShardWriter(1024, lambda i, d: None).close() == []
 

@@ -42,6 +42,26 @@ def open_version(bucket: str, key: str, version_id: str | None, etag: str) -> IO
     return response["Body"]  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class ObjectHead:
+    size: int
+    etag: str  # without its quotes
+
+
+def head(bucket: str, key: str) -> ObjectHead:
+    """Size and ETag of ``key`` (HeadObject, authorized as s3:GetObject). Raises ClientError:
+    a missing key answers 403 without s3:ListBucket on the bucket (see :func:`exists`)."""
+    response = clients.s3().head_object(Bucket=bucket, Key=key)
+    return ObjectHead(size=int(response["ContentLength"]), etag=response["ETag"].strip('"'))
+
+
+def open_if_match(bucket: str, key: str, etag: str) -> IO[bytes]:
+    """Stream ``key`` only while it still has ``etag``: a replaced object answers 412
+    PreconditionFailed (ClientError) instead of other bytes than were checked."""
+    response = clients.s3().get_object(Bucket=bucket, Key=key, IfMatch=etag)
+    return response["Body"]  # type: ignore[return-value]
+
+
 def open_object(bucket: str, key: str) -> IO[bytes]:
     return clients.s3().get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[return-value]
 

@@ -104,6 +104,27 @@ def describe_transform_job(name: str) -> dict[str, Any] | None:
         raise
 
 
+def model_artifact(model_name: str) -> tuple[str, str]:
+    """Bucket and key of the ``model.tar.gz`` of the SageMaker Model ``model_name``: the
+    ``ModelDataUrl`` of its primary container, else of its first container (a model made with
+    ``Containers``).
+
+    DescribeModel answers ``PrimaryContainer`` and/or ``Containers``, each a
+    ContainerDefinition whose ``ModelDataUrl`` is the S3 path of the model's ``model.tar.gz``
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModel.html,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html).
+    Raises ClientError as DescribeModel does (ValidationException "Could not find model" when
+    there is none), ValueError when the model names no s3:// artifact.
+    """
+    model = clients.sagemaker().describe_model(ModelName=model_name)
+    for container in (model.get("PrimaryContainer"), *model.get("Containers", [])[:1]):
+        url = (container or {}).get("ModelDataUrl", "")
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        if url.startswith("s3://") and bucket and key:
+            return bucket, key
+    raise ValueError(f"the SageMaker model {model_name} names no s3:// ModelDataUrl")
+
+
 def instances_in_use(name_prefix: str) -> int:
     """Transform instances this stack's running jobs hold (InstanceCount of each InProgress job)."""
     pages = clients.sagemaker().get_paginator("list_transform_jobs")

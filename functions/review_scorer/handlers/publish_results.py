@@ -21,5 +21,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     invocation = Invocation(context.aws_request_id, context.get_remaining_time_in_millis)
     count("JobEvents")  # duplicates included: compare with FilesScored + FilesFailed
     job_name = parse_transform_event(event).detail.transform_job_name
-    summary = handle_job(job_name, settings, invocation)
-    return {"job": job_name, "status": summary.status if summary else None}
+    published = handle_job(job_name, settings, invocation)
+    return {"job": job_name, "published": {s.source: s.status for s in published}}

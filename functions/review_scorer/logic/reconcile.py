@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
 from review_scorer import bucket_keys
-from review_scorer.aws import s3, sagemaker, sqs
+from review_scorer.aws import s3, sqs
 from review_scorer.events import S3EventRecord
 from review_scorer.invocation import Invocation
 from review_scorer.logic.start_scoring import target_for
 from review_scorer.observability import count, logger
 from review_scorer.outcome.claims import is_taken
 from review_scorer.settings import Settings
+from review_scorer.transform import job_claims
 
 
 def reconcile(settings: Settings, invocation: Invocation) -> dict[str, list[str]]:
@@ -55,7 +56,7 @@ def _state(upload: s3.ObjectVersion, settings: Settings, invocation: Invocation)
     target = target_for(upload_record(bucket, upload), settings)
     if is_taken(bucket, target.job, invocation.request_id):
         return None
-    if sagemaker.describe_transform_job(target.job):
+    if job_claims.job_of(bucket, target.job):
         return None
     return "staged" if s3.exists(bucket, bucket_keys.manifest_key(target.job)) else "resent"
 

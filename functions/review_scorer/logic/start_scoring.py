@@ -1,24 +1,25 @@
-"""What StartScoring does with one uploaded object: start its job once, make it wait for
-capacity, or refuse it once."""
+"""What StartScoring does with one uploaded object: score it here (a small file), stage it for a
+transform job (started once, maybe shared, maybe after a wait for capacity), or refuse it once."""
 
 from __future__ import annotations
 
 from review_scorer import bucket_keys
-from review_scorer.aws import s3, sagemaker
+from review_scorer.aws import s3
 from review_scorer.errors import FileTooLargeError, InputError, UnsupportedFileTypeError
 from review_scorer.events import S3EventRecord
 from review_scorer.invocation import Invocation
+from review_scorer.logic import fast_path
 from review_scorer.logic.file_outcome import announce_for, refuse
-from review_scorer.logic.job_start import start_job
+from review_scorer.logic.job_start import StagedFile, start_jobs
 from review_scorer.logic.start_result import StartResult
 from review_scorer.observability import count, logger
 from review_scorer.outcome.claims import is_taken
 from review_scorer.outcome.summary import succeeded
 from review_scorer.results.labeled_file import write_labeled
 from review_scorer.settings import Settings
-from review_scorer.transform import jobs
+from review_scorer.transform import job_claims, jobs
 from review_scorer.transform.manifest import Manifest, SourceObject
-from review_scorer.upload.staging import StagingTarget, stage
+from review_scorer.upload.staging import Staged, StagingTarget, spill, stage
 
 
 def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
@@ -38,7 +39,19 @@ def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
 def handle_record(
     record: S3EventRecord, settings: Settings, invocation: Invocation | None = None
 ) -> StartResult:
+    """Everything StartScoring does for one upload, alone (a batch shares jobs: see intake)."""
     invocation = invocation or Invocation()
+    prepared = prepare(record, settings, invocation)
+    if isinstance(prepared, StartResult):
+        return prepared
+    return start_jobs([prepared], settings, invocation)[prepared.id]
+
+
+def prepare(
+    record: S3EventRecord, settings: Settings, invocation: Invocation
+) -> StartResult | StagedFile:
+    """Finish the upload here (ignored, duplicate, refused, scored in the function), or stage
+    it for a transform job: then the caller starts the jobs of all its staged files."""
     key = record.s3.object.decoded_key
     if not bucket_keys.is_under_incoming(key) or record.s3.bucket.name != settings.bucket_name:
         logger.info("not an upload of this app; ignored", key=key, bucket=record.s3.bucket.name)
@@ -48,37 +61,43 @@ def handle_record(
     logger.append_keys(job=target.job, source=target.source.uri)
     count("FilesReceived")
     bucket = target.source.bucket
-    if sagemaker.describe_transform_job(target.job) or is_taken(
-        bucket, target.job, invocation.request_id
-    ):
+    if is_taken(bucket, target.job, invocation.request_id) or job_claims.job_of(bucket, target.job):
         logger.info("already handled; duplicate event ignored")
         return StartResult.DUPLICATE
     try:
-        manifest = _staged(target, settings, invocation)
+        staged = _staged(target, settings, invocation)
     except InputError as error:
         refuse(target, error, settings, invocation)
         return StartResult.REFUSED
+    manifest = staged.manifest
     if manifest.rows.scored == 0:
         summary = succeeded(manifest, write_labeled(manifest, iter(())), job=None)
         announce_for(target, summary, settings, invocation)
         return StartResult.COMPLETED
-    return start_job(target, manifest, settings, invocation, record.event_time)
+    if staged.held is not None:
+        done = fast_path.score_here(target, staged, settings, invocation)
+        if done is not None:
+            return done
+        manifest = spill(staged, settings)
+    return StagedFile(target, manifest, record.event_time)
 
 
-def _staged(target: StagingTarget, settings: Settings, invocation: Invocation) -> Manifest:
-    """The file's manifest: staged by an earlier attempt that waited for capacity (the manifest
-    is written last, so its presence means complete staging), or staged now."""
+def _staged(target: StagingTarget, settings: Settings, invocation: Invocation) -> Staged:
+    """The file staged by an earlier attempt that waited for capacity (the manifest is written
+    last, so its presence means complete staging), or staged now, its rows held back for the
+    fast path if it has few enough."""
     key = bucket_keys.manifest_key(target.job)
     if s3.exists(target.source.bucket, key):
         logger.info("staged by an earlier attempt; not read again")
-        return Manifest.model_validate(s3.read_json(target.source.bucket, key))
+        return Staged(Manifest.model_validate(s3.read_json(target.source.bucket, key)))
     if not bucket_keys.is_upload(target.source.key):
         raise UnsupportedFileTypeError(
             f"{target.source.key.rsplit('/', 1)[-1]} is not a .csv or .csv.gz file; "
             "upload CSV files (a .csv.gz is decompressed)"
         )
     _check_size(target.source, settings)
-    return stage(target, settings, invocation.remaining_ms)
+    hold = fast_path.rows_to_hold(settings)
+    return stage(target, settings, invocation.remaining_ms, hold_rows=hold)
 
 
 def _check_size(source: SourceObject, settings: Settings) -> None:

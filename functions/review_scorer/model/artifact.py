@@ -9,10 +9,12 @@ version differs from this code's is refused: its vocabulary would silently misma
 from __future__ import annotations
 
 import io
+import posixpath
+import shutil
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, Field
 
@@ -23,8 +25,20 @@ MODEL_FILE = "model.bin"
 METADATA_FILE = "review_scorer_model.json"
 
 
+METADATA_MAX_BYTES = 1024 * 1024
+
+
 class ModelCompatibilityError(ScoringError):
     code = "MODEL_INCOMPATIBLE"
+
+
+class ModelTooLargeError(Exception):
+    """``model.bin`` is larger than a limit of the one loading it: not an error of the model
+    (:mod:`review_scorer.model.loader` sends the file to a transform job instead)."""
+
+    def __init__(self, size: int, limit: int, what: str) -> None:
+        super().__init__(f"the model ({size} bytes) is larger than {what} ({limit} bytes)")
+        self.size = size
 
 
 class ModelMetadata(BaseModel):
@@ -60,13 +74,54 @@ def unpack(archive: Path, into: Path) -> tuple[Path, ModelMetadata | None]:
             )
         members = [tar.getmember(n) for n in (MODEL_FILE, METADATA_FILE) if n in names]
         tar.extractall(into, members=members, filter="data")
-    metadata_path = into / METADATA_FILE
-    metadata = (
-        ModelMetadata.model_validate_json(metadata_path.read_text("utf-8"))
-        if metadata_path.exists()
-        else None
-    )
-    return into / MODEL_FILE, metadata
+    return into / MODEL_FILE, read_metadata(into, where=archive.name)
+
+
+def extract_stream(archive: IO[bytes], into: Path, *, max_model_bytes: int, where: str) -> None:
+    """Extract model.bin and the metadata from a ``.tar.gz`` read once as a stream (the archive
+    is never stored; the rest of it is not read once both are out). A model.bin over
+    ``max_model_bytes`` or the free space of ``into`` is refused from its header, before a byte
+    of it is written (:class:`ModelTooLargeError`)."""
+    found: set[str] = set()
+    with tarfile.open(fileobj=archive, mode="r|gz") as tar:
+        for member in tar:
+            name = posixpath.normpath(member.name)
+            if name not in (MODEL_FILE, METADATA_FILE) or not member.isfile():
+                continue
+            if name == MODEL_FILE:
+                _refuse_above(member.size, max_model_bytes, "FastPathMaxModelBytes")
+                _refuse_above(
+                    member.size, shutil.disk_usage(into).free, f"the space free in {into}"
+                )
+            elif member.size > METADATA_MAX_BYTES:
+                raise ModelCompatibilityError(
+                    f"{where}: {name} is larger than {METADATA_MAX_BYTES} bytes"
+                )
+            source = tar.extractfile(member)
+            assert source is not None  # a regular file
+            with (into / name).open("wb") as out:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+            found.add(name)
+            if len(found) == 2:
+                break
+    if MODEL_FILE not in found:
+        raise ModelCompatibilityError(f"{where} holds no {MODEL_FILE}")
+
+
+def _refuse_above(size: int, limit: int, what: str) -> None:
+    if size > limit:
+        raise ModelTooLargeError(size, limit, what)
+
+
+def read_metadata(directory: Path, *, where: str) -> ModelMetadata | None:
+    """The metadata extracted into ``directory``; None for a plain BlazingText artifact."""
+    path = directory / METADATA_FILE
+    if not path.is_file():
+        return None
+    try:
+        return ModelMetadata.model_validate_json(path.read_text("utf-8"))
+    except ValueError as exc:
+        raise ModelCompatibilityError(f"{where}: unreadable {METADATA_FILE}") from exc
 
 
 def check_compatible(metadata: ModelMetadata | None, *, where: str) -> None:

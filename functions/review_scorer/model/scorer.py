@@ -18,10 +18,18 @@ class BadRecordError(ValueError):
 
 
 class FastTextScorer:
-    """A loaded ``model.bin``; ``predict`` mirrors one BlazingText inference."""
+    """A loaded ``model.bin``; ``predict`` mirrors one BlazingText inference.
+
+    Works with either build of the ``fasttext`` module: ``fasttext-predict`` in the Lambda
+    bundle (functions/requirements.txt: small, no numpy) and ``fasttext-wheel`` in local mode
+    and training. Both have the same ``_FastText`` class and ``f.predict(line, k, threshold,
+    on_unicode_error)``, which is all scoring uses, and give the same labels and probabilities
+    (tests/contract/test_build.py compares them). Only :attr:`labels` needs fasttext-wheel.
+    """
 
     def __init__(self, model_bin: Path, metadata: ModelMetadata | None = None) -> None:
-        from fasttext.FastText import _FastText  # the local extra (fasttext-wheel)
+        # _FastText of fasttext-predict (the Lambda) or fasttext-wheel (local mode, training)
+        from fasttext.FastText import _FastText
 
         # _FastText directly: fasttext.load_model only adds a warning printed to stderr.
         self._model = _FastText(model_path=str(model_bin))
@@ -37,6 +45,8 @@ class FastTextScorer:
 
     @property
     def labels(self) -> list[str]:
+        """The model's labels, ``__label__`` prefix and all. Training's only: fasttext-predict,
+        the Lambda's build, has no ``get_labels`` (AttributeError there)."""
         return list(self._model.get_labels())
 
     def predict(self, record: Any) -> dict[str, list[Any]]:

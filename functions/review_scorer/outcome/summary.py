@@ -43,6 +43,9 @@ class Summary(BaseModel):
     rows: RowCounts = Field(default_factory=RowCounts)
     labels: dict[str, int] = Field(default_factory=dict)
     job: str | None = None
+    scored_by: Literal["lambda", "batch-transform"] | None = Field(
+        default=None, description="where the rows were scored: StartScoring itself or a job"
+    )
     model: str | None = None
     error: ErrorInfo | None = None
     delimiter: str | None = Field(default=None, description="as detected: comma, semicolon, tab")
@@ -77,7 +80,8 @@ def failed(source: str, error: ScoringError, **fields: object) -> Summary:
 
 
 def succeeded(manifest: Manifest, written: LabeledFile, job: str | None) -> Summary:
-    """The SUCCEEDED summary of a file whose labeled CSV was written."""
+    """The SUCCEEDED summary of a file whose labeled CSV was written: by a transform job
+    (``job``), or by StartScoring itself (``job`` None)."""
     bucket = manifest.source.bucket
     return Summary(
         status=SUCCEEDED,
@@ -89,5 +93,6 @@ def succeeded(manifest: Manifest, written: LabeledFile, job: str | None) -> Summ
         rows=manifest.rows,
         labels=dict(written.labels.most_common()),
         job=job,
+        scored_by="batch-transform" if job else "lambda",
         model=manifest.model,
     )

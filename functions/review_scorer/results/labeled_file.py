@@ -24,10 +24,17 @@ from review_scorer.transform.predictions import Prediction, parse_lines
 from review_scorer.upload.csv_reader import Limits, read_table
 
 
-def read_predictions(bucket: str, manifest: Manifest) -> Iterator[Prediction]:
-    """Every prediction of the job, shard by shard in staging order, each shard's count checked."""
+def outputs_complete(bucket: str, manifest: Manifest, job: str) -> bool:
+    """True when ``job`` wrote an output for every shard of the file (a failed job still
+    uploads the outputs of the objects it processed whole)."""
+    return all(s3.exists(bucket, prediction_key(job, shard.key)) for shard in manifest.shards)
+
+
+def read_predictions(bucket: str, manifest: Manifest, job: str) -> Iterator[Prediction]:
+    """Every prediction ``job`` made for the file, shard by shard in staging order, each shard's
+    count checked."""
     for shard in manifest.shards:
-        key = prediction_key(manifest.job, shard.key)
+        key = prediction_key(job, shard.key)
         if not s3.exists(bucket, key):
             raise MissingOutputError(f"the transform job wrote no output {key} for {shard.key}")
         lines = io.TextIOWrapper(s3.open_object(bucket, key), encoding="utf-8", newline="\n")

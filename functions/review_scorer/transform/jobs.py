@@ -50,8 +50,13 @@ def job_name(prefix: str, bucket: str, key: str, version: str) -> str:
             f"job name prefix {prefix!r} must be 1-{JOB_PREFIX_MAX} lower-case letters, digits "
             "or hyphens, starting and ending with a letter or digit"
         )
-    material = "\n".join((bucket, key, version)).encode("utf-8")
-    return f"{prefix}-{hashlib.sha256(material).hexdigest()[:_DIGEST_CHARS]}"
+    return digest_name(prefix, "\n".join((bucket, key, version)))
+
+
+def digest_name(prefix: str, material: str) -> str:
+    """``<prefix>-<digest of material>``: a valid job name, the same for the same material."""
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
+    return f"{prefix}-{digest}"
 
 
 def transform_event_pattern(prefix: str) -> dict[str, object]:

@@ -40,11 +40,15 @@ class SourceObject(BaseModel):
 class ShardEntry(BaseModel):
     key: str
     rows: int = Field(ge=1)
+    size: int = Field(default=0, ge=0, description="bytes")
 
 
 class Manifest(BaseModel):
     schema_version: int = MANIFEST_SCHEMA_VERSION
-    job: str
+    job: str = Field(
+        description="the file's id: its staging folder, and the name of its transform job "
+        "when it has one of its own (a shared job has another name)"
+    )
     name: str = Field(description="upload path below incoming/ without .csv")
     source: SourceObject
     model: str
@@ -60,3 +64,7 @@ class Manifest(BaseModel):
     label_names: dict[str, str] = Field(default_factory=dict, description="model label -> name")
     tokenizer_version: str
     created_at: str
+
+    @property
+    def staged_bytes(self) -> int:
+        return sum(shard.size for shard in self.shards)

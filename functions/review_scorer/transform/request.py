@@ -8,9 +8,8 @@ several small ones: one code path, and the job reads exactly the objects listed
 
 from __future__ import annotations
 
-from typing import Any
-
 import posixpath
+from typing import Any
 
 from review_scorer.bucket_keys import (
     SHARDS_PREFIX,

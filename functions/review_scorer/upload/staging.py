@@ -1,4 +1,8 @@
-"""StartScoring's work: read the upload as a stream, tokenize, stage shards, write the manifest."""
+"""StartScoring's work: read the upload as a stream, tokenize, stage shards, write the manifest.
+
+A file with few rows to score may be held back instead (``hold_rows``): then nothing is
+written but its rejects, and the caller scores the held rows itself or :func:`spill` stages them.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from review_scorer.errors import FileTooLargeError, NoRowsError, TooManyRejectsE
 from review_scorer.settings import Settings
 from review_scorer.tokenizer import TOKENIZER_VERSION
 from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
-from review_scorer.transform.records import JSON_LINES, ShardWriter
+from review_scorer.transform.records import JSON_LINES, Shard, ShardWriter
 from review_scorer.upload.csv_reader import Row, read_table
 from review_scorer.upload.row_scan import scan_rows
 
@@ -28,6 +32,16 @@ class StagingTarget:
     job: str
     name: str
     source: SourceObject
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A read file: its manifest (written, with its shards) or, when it had at most
+    ``hold_rows`` rows to score, the manifest without shards (not written) and ``held``: every
+    scored row's tokens joined by spaces, in order."""
+
+    manifest: Manifest
+    held: list[str] | None = None
 
 
 class _Rejects:
@@ -54,9 +68,13 @@ class _Rejects:
 
 
 def stage(
-    target: StagingTarget, settings: Settings, remaining_ms: Callable[[], int] = lambda: 900_000
-) -> Manifest:
-    """Stream the upload into staging shards; memory is bounded by one shard.
+    target: StagingTarget,
+    settings: Settings,
+    remaining_ms: Callable[[], int] = lambda: 900_000,
+    hold_rows: int = 0,
+) -> Staged:
+    """Stream the upload into staging shards; memory is bounded by one shard (and the held
+    rows: at most ``hold_rows``).
 
     Raises an InputError when the file cannot be scored, including when the function would
     run out of time: a file is refused whole, never cut off half-way.
@@ -65,14 +83,11 @@ def stage(
     body = s3.open_version(source.bucket, source.key, source.version_id, source.etag)
     table = read_table(body, settings.review_column, settings.limits)
 
-    def flush(index: int, data: IO[bytes]) -> None:
-        s3.put_bytes(source.bucket, bucket_keys.shard_key(job, index), data, JSON_LINES)
-
     def time_guard(row: Row) -> None:
         if remaining_ms() < TIME_RESERVE_MS:
             raise _out_of_time(row, source)
 
-    writer = ShardWriter(settings.shard_max_bytes, flush, k=settings.top_k)
+    writer = _writer(job, source.bucket, settings, hold_rows)
     with tempfile.TemporaryDirectory(prefix="review-scorer-") as tmp:
         rejects = _Rejects(Path(tmp) / "rejects.csv")
         scan = scan_rows(table, writer.add, rejects.add, time_guard)
@@ -94,7 +109,7 @@ def stage(
         max_field_chars=settings.max_field_chars,
         columns=table.columns,
         rows=counts,
-        shards=[ShardEntry(key=bucket_keys.shard_key(job, s.index), rows=s.rows) for s in shards],
+        shards=_entries(job, shards),
         marks=scan.marks,
         rejects_key=rejects_key,
         top_k=settings.top_k,
@@ -102,8 +117,40 @@ def stage(
         tokenizer_version=TOKENIZER_VERSION,
         created_at=datetime.now(UTC).isoformat(),
     )
+    if writer.held is not None:
+        return Staged(manifest, writer.held)
     s3.put_json(source.bucket, bucket_keys.manifest_key(job), manifest.model_dump_json())
-    return manifest
+    return Staged(manifest)
+
+
+def spill(staged: Staged, settings: Settings) -> Manifest:
+    """Stage held rows after all (the function could not score them): shards and manifest
+    exactly as :func:`stage` without holding would have written them."""
+    manifest = staged.manifest
+    if staged.held is None:
+        return manifest
+    writer = _writer(manifest.job, manifest.source.bucket, settings, hold_rows=0)
+    for source in staged.held:
+        writer.add([source])
+    spilled = manifest.model_copy(update={"shards": _entries(manifest.job, writer.close())})
+    s3.put_json(
+        manifest.source.bucket, bucket_keys.manifest_key(manifest.job), spilled.model_dump_json()
+    )
+    return spilled
+
+
+def _writer(job: str, bucket: str, settings: Settings, hold_rows: int) -> ShardWriter:
+    def flush(index: int, data: IO[bytes]) -> None:
+        s3.put_bytes(bucket, bucket_keys.shard_key(job, index), data, JSON_LINES)
+
+    return ShardWriter(settings.shard_max_bytes, flush, k=settings.top_k, hold_rows=hold_rows)
+
+
+def _entries(job: str, shards: list[Shard]) -> list[ShardEntry]:
+    return [
+        ShardEntry(key=bucket_keys.shard_key(job, s.index), rows=s.rows, size=s.size)
+        for s in shards
+    ]
 
 
 def _check_counts(counts: RowCounts, rejects: _Rejects, max_share: float) -> None:

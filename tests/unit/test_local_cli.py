@@ -1,0 +1,89 @@
+"""``review-scorer local run``'s options for the functions' settings reach the local stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_scorer.settings import Settings
+from review_scorer_local import cli
+from review_scorer_local.stack_config import StackConfig
+
+FLAGS = ["--fast-path-max-rows", "0", "--job-max-files", "1", "--job-max-bytes", "4096"]
+
+
+def parse(*args: str) -> Any:
+    return cli._parser().parse_args(["local", "run", "reviews.csv", *args])
+
+
+def test_the_flags_become_setting_overrides_the_stack_takes() -> None:
+    overrides = cli.setting_overrides(parse(*FLAGS))
+    assert overrides == {"fast_path_max_rows": 0, "job_max_files": 1, "job_max_bytes": 4096}
+    settings = StackConfig(**overrides).settings
+    assert (settings.fast_path_max_rows, settings.job_max_files, settings.job_max_bytes) == (
+        0,
+        1,
+        4096,
+    )
+
+
+def test_without_the_flags_the_settings_keep_their_defaults() -> None:
+    assert cli.setting_overrides(parse()) == {}
+    assert cli.setting_overrides(parse("--job-max-files", "3")) == {"job_max_files": 3}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--job-max-files", "0"], "argument --job-max-files: Input should be greater than or"),
+        (["--fast-path-max-rows", "-1"], "argument --fast-path-max-rows: Input should be greater"),
+        (["--job-max-bytes", "10"], "argument --job-max-bytes: Input should be greater than or"),
+        (["--job-max-bytes", "1k"], "argument --job-max-bytes: not a whole number: '1k'"),
+    ],
+)
+def test_a_value_the_settings_refuse_is_a_usage_error(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse(*args)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("field", list(cli.SETTING_OPTIONS))
+def test_the_help_names_the_settings_own_default(field: str) -> None:
+    _, help_text = cli.SETTING_OPTIONS[field]
+    assert f"(default: {Settings.model_fields[field].default}" in help_text
+
+
+class _StackStartedError(Exception):
+    """Raised by the stand-in stack: the run got as far as starting the stack."""
+
+
+def test_local_run_starts_the_stack_with_the_settings_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[StackConfig] = []
+
+    def stack(config: StackConfig) -> None:
+        started.append(config)
+        raise _StackStartedError
+
+    monkeypatch.setattr("review_scorer_local.stack.LocalModeStack", stack)
+    monkeypatch.setattr(cli, "_check_model", lambda path: None)
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("review_body\ngreat\n", encoding="utf-8")
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"")
+    argv = ["local", "run", str(reviews), "--model", str(model), "--review-column", "text"]
+    with pytest.raises(_StackStartedError):
+        cli.main([*argv, *FLAGS])
+    with pytest.raises(_StackStartedError):
+        cli.main(argv)
+    given, defaults = (config.settings for config in started)
+    assert (given.fast_path_max_rows, given.job_max_files, given.job_max_bytes) == (0, 1, 4096)
+    assert given.review_column == defaults.review_column == "text"
+    for field in cli.SETTING_OPTIONS:
+        assert getattr(defaults, field) == Settings.model_fields[field].default
