@@ -42,7 +42,9 @@ def _one(quota: int | None, model: Path, files: list[Path], out: Path) -> dict[s
     from review_scorer_local.stack_config import StackConfig
 
     most_at_once = 0
-    with LocalModeStack(StackConfig(transform_instance_quota=quota)) as stack:
+    # files above the fast-path limit: they go to jobs (shared, as by default)
+    config = StackConfig(transform_instance_quota=quota, fast_path_max_rows=ROWS - 1)
+    with LocalModeStack(config) as stack:
         stack.register_model(model)
         flow = LocalFlow(stack)
         assert stack.sagemaker is not None

@@ -10,8 +10,9 @@ The assumptions, all stated in docs/COST.md:
 - BlazingText's container scores at the local runner's rate (JSON in, predict, JSON out) on ONE
   vCPU: the conservative case (the bare predictor is 2-3x faster, and more vCPUs can only help);
 - a Batch Transform job is billed for STARTUP_S of start-up (instance, image, model) as well;
-- a Lambda function with LAMBDA_MEMORY_MB gets LAMBDA_MEMORY_MB / FULL_VCPU_MB of a vCPU, and the
-  handlers are CPU-bound, so they take FULL_VCPU_MB / LAMBDA_MEMORY_MB times longer than here.
+- a Lambda function with M MB (MEMORY_MB) gets M / FULL_VCPU_MB of a vCPU, and the handlers are
+  CPU-bound and single-threaded, so they take FULL_VCPU_MB / M times longer than here (never less
+  than here: more than one vCPU does not help one thread).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ STARTUP_S = 300  # assumed start-up billed per job (docs/COST.md: "several minut
 COMPREHEND_UNIT_USD = 0.0005  # custom classification, asynchronous, per unit of 100 characters
 LAMBDA_GB_S_USD = 0.0000133334  # arm64, first tier, per GB-second
 LAMBDA_REQUEST_USD = 0.20 / 1e6
-LAMBDA_MEMORY_MB = 1024  # the template's MemorySize for both functions
+MEMORY_MB = {"start_scoring": 2048, "publish_results": 1024}  # the template's MemorySize
 FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB
 START_SCORING_TIMEOUT_S = 900  # the template's Timeout values
 PUBLISH_RESULTS_TIMEOUT_S = 900
@@ -43,7 +44,7 @@ def estimate(results: dict[str, Any]) -> dict[str, Any]:
     """Cost and limits from a ``results.json``; parts whose figures are missing are left out."""
     out: dict[str, Any] = {"reviews": REVIEWS, "startup_s": STARTUP_S}
     scoring = results.get("scoring", {})
-    slow = LAMBDA_MEMORY_MB / FULL_VCPU_MB  # the share of a vCPU each function gets
+    share = {name: min(1.0, mb / FULL_VCPU_MB) for name, mb in MEMORY_MB.items()}  # of a vCPU
     if "runner_rows_s" in scoring:
         score_s = REVIEWS / scoring["runner_rows_s"]
         out["scoring_s_one_vcpu"] = round(score_s, 1)
@@ -74,8 +75,8 @@ def estimate(results: dict[str, Any]) -> dict[str, Any]:
         per_review = REVIEWS / flow["rows"]
         lambdas = {}
         for stage in ("start_scoring", "publish_results"):
-            seconds = flow["stages"][stage]["s"] * per_review / slow
-            gb_s = seconds * LAMBDA_MEMORY_MB / 1024
+            seconds = flow["stages"][stage]["s"] * per_review / share[stage]
+            gb_s = seconds * MEMORY_MB[stage] / 1024
             lambdas[stage] = {"lambda_s": round(seconds), "gb_s": round(gb_s)}
         total_gb_s = sum(v["gb_s"] for v in lambdas.values())
         out["lambda"] = {
@@ -84,7 +85,9 @@ def estimate(results: dict[str, Any]) -> dict[str, Any]:
             "usd": round(total_gb_s * LAMBDA_GB_S_USD + 2 * LAMBDA_REQUEST_USD, 4),
         }
         join_mb_s = flow["input_mb"] / flow["stages"]["publish_results"]["s"]
-        out["publish_results_real_reviews"] = _limit(join_mb_s * slow, PUBLISH_RESULTS_TIMEOUT_S)
+        out["publish_results_real_reviews"] = _limit(
+            join_mb_s * share["publish_results"], PUBLISH_RESULTS_TIMEOUT_S
+        )
     if "batch_transform" in out and "lambda" in out:
         design = min(b["usd"] for b in out["batch_transform"]) + out["lambda"]["usd"]
         out["design_usd"] = round(design, 4)
@@ -94,13 +97,26 @@ def estimate(results: dict[str, Any]) -> dict[str, Any]:
     start = _largest(results.get("start_scoring"))
     if start:
         out["start_scoring_limit"] = _limit(
-            start["start_scoring_mb_s"] * slow, START_SCORING_TIMEOUT_S
+            start["start_scoring_mb_s"] * share["start_scoring"], START_SCORING_TIMEOUT_S
         )
     join = _largest(results.get("publish_results"))
     if join:
         out["publish_results_short_reviews"] = _limit(
-            join["publish_results_mb_s"] * slow, PUBLISH_RESULTS_TIMEOUT_S
+            join["publish_results_mb_s"] * share["publish_results"], PUBLISH_RESULTS_TIMEOUT_S
         )
+    bursts = {b["job_max_files"]: b for b in results.get("fast_path", {}).get("bursts", [])}
+    if len(bursts) == 2 and "batch_transform" in out:
+        shared, alone = bursts[max(bursts)], bursts[1]
+        price = min(b["usd_per_hour"] for b in out["batch_transform"])
+        saved_min = (alone["instances"] - shared["instances"]) * STARTUP_S / 60
+        out["shared_jobs"] = {
+            "files": alone["jobs"],
+            "jobs_alone": alone["jobs"],
+            "jobs_shared": shared["jobs"],
+            "startup_instance_minutes_saved": round(saved_min),
+            "usd_saved": round(saved_min / 60 * price, 4),
+            "usd_saved_per_file": round(saved_min / 60 * price / alone["jobs"], 5),
+        }
     return out
 
 
@@ -144,10 +160,19 @@ def report(cost: dict[str, Any]) -> list[str]:
     if "lambda" in cost:
         lam = cost["lambda"]
         lines.append(
-            f"- Lambda ({LAMBDA_MEMORY_MB} MB, arm64): StartScoring "
+            f"- Lambda (arm64): StartScoring ({MEMORY_MB['start_scoring']:,} MB) "
             f"{lam['start_scoring']['gb_s']} GB-s, PublishResults "
+            f"({MEMORY_MB['publish_results']:,} MB) "
             f"{lam['publish_results']['gb_s']} GB-s, USD {lam['usd']} (scaled from the "
             f"{lam['measured_on_rows']:,}-row flow)."
+        )
+    if "shared_jobs" in cost:
+        shared = cost["shared_jobs"]
+        lines.append(
+            f"- Shared jobs: {shared['files']} files dropped at once take {shared['jobs_shared']} "
+            f"jobs instead of {shared['jobs_alone']}: {shared['startup_instance_minutes_saved']} "
+            f"instance-minutes of start-up saved, USD {shared['usd_saved']} "
+            f"(USD {shared['usd_saved_per_file']} a file) on the cheapest instance."
         )
     if "comprehend_to_design" in cost:
         lines.append(

@@ -106,7 +106,7 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
     from review_scorer_local.flow import LocalFlow
     from review_scorer_local.stack import LocalModeStack
     from review_scorer_local.stack_config import StackConfig
-    from review_scorer_local.transform_runner import S3Location
+    from review_scorer_local.transform_inputs import S3Location
 
     setup_started = time.perf_counter()
     stages: dict[str, dict[str, float]] = {}
@@ -125,7 +125,9 @@ def child(csv_path: str, model: str, out_dir: str, moto_url: str) -> None:
         stages[name] = {"s": round(seconds, 3), "peak_rss_mb": round(peak, 1)}
 
     moto = _ExternalMoto(moto_url) if moto_url != "-" else None  # "-": moto in this process
-    with LocalModeStack(StackConfig(), moto_server=moto) as stack:
+    # the batch path, stage by stage (bench.fast_path_bench measures the fast path)
+    config = StackConfig(fast_path_max_rows=0)
+    with LocalModeStack(config, moto_server=moto) as stack:
         stack.register_model(Path(model))
         flow = LocalFlow(stack)
         s3 = stack.client("s3")
@@ -205,6 +207,7 @@ def run_cli(csv_path: Path, model: Path, out: Path) -> dict[str, Any]:
     """``review-scorer local run`` in a child process; its wall time and its own peak RSS."""
     peak_file = out.parent / "peak.txt"
     command = ["review_scorer_local", "local", "run", str(csv_path), "--model", str(model)]
+    command += ["--fast-path-max-rows", "0"]  # the batch path, as the staged run
     started = time.perf_counter()
     process = subprocess.run(
         [sys.executable, "-m", "bench.peak", *command, "--out", str(out), "--json"],

@@ -27,6 +27,7 @@ from bench import (
     burst_bench,
     cost,
     cv_bench,
+    fast_path_bench,
     flow_bench,
     plot,
     publish_results_bench,
@@ -71,6 +72,7 @@ def run(data: Path, quick: bool, cache: Path, out: Path) -> dict[str, Any]:
     _section("publish_results", results, lambda: publish_results_bench.run(sizes))
     _section("flow", results, lambda: [flow_bench.run(n, model, data=data) for n in rows])
     _section("burst", results, lambda: burst_bench.run(model))
+    _section("fast_path", results, lambda: fast_path_bench.run(model, data))
     return results
 
 
@@ -230,6 +232,7 @@ def report(results: dict[str, Any], plot_path: str | None = None) -> str:
     lines += _publish_results(results.get("publish_results", []))
     lines += _flow(results.get("flow", []), results.get("scoring", {}))
     lines += burst_bench.report(results.get("burst", []))
+    lines += fast_path_bench.report(results.get("fast_path", {}))
     lines += cost.report(cost.estimate(results))
     if plot_path:
         lines += [f"Plot: `{plot_path}` (time and peak memory against input size).", ""]

@@ -6,16 +6,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from review_scorer.errors import ScoringError
 from review_scorer.tokenizer import tokenize
+from review_scorer_local.local_run_args import DEFAULT_OUT, register_local, setting_overrides
 from review_scorer_training.commands import register as register_training
-
-DEFAULT_OUT = Path("review-scorer-output")
 
 
 def cache_dir() -> Path:
@@ -111,77 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="train the demo model and score the sample CSV locally")
     demo.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
 
-    local = commands.add_parser("local", help="run the whole flow on this machine (no AWS)")
-    local_commands = local.add_subparsers(dest="local_command", required=True)
-    run = local_commands.add_parser("run", help="score CSV files through the local flow")
-    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    run.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
-    run.add_argument("--review-column", default="review_body")
-    run.add_argument(
-        "--transform-instance-quota", type=int, metavar="N",
-        help="the account's transform-instance quota the local SageMaker enforces, as AWS does "
-        "with ResourceLimitExceeded (default: unlimited; 0: no job can start)",
-    )  # fmt: skip
-    for field, (option, help_text) in SETTING_OPTIONS.items():
-        run.add_argument(option, dest=field, type=_setting(field), metavar="N", help=help_text)
-    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
-    run.add_argument(
-        "--json",
-        action="store_true",
-        help="print each file's summary (the SNS message) as one JSON line",
-    )
-
+    register_local(commands)
     commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
     register_training(commands)
     return parser
-
-
-# `local run` options that set one of the functions' settings, as the stack's parameters do;
-# not given, Settings' default applies (the defaults named here are Settings', a unit test checks:
-# importing Settings here would cost every command pydantic's start-up).
-SETTING_OPTIONS = {
-    "fast_path_max_rows": (
-        "--fast-path-max-rows",
-        "files with at most N rows to score are scored inside StartScoring, with no transform "
-        "job (default: 10000; 0: every file goes to a job)",
-    ),
-    "job_max_files": (
-        "--job-max-files",
-        "files that may share one transform job (default: 10; 1: each file has a job of its own)",
-    ),
-    "job_max_bytes": (
-        "--job-max-bytes",
-        "staged bytes one shared transform job may take (default: 268435456, 256 MiB)",
-    ),
-}
-
-
-def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The settings ``local run`` was given (those of :data:`SETTING_OPTIONS` passed)."""
-    return {f: getattr(args, f) for f in SETTING_OPTIONS if getattr(args, f, None) is not None}
-
-
-def _setting(field: str) -> Callable[[str], int]:
-    """The argparse type of the option for ``field``: an int that Settings takes for it (checked
-    by the StackConfig it goes to, so argparse reports a refused value as a usage error)."""
-
-    def parse(text: str) -> int:
-        from pydantic import ValidationError
-
-        from review_scorer_local.stack_config import StackConfig
-
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        override: dict[str, Any] = {field: value}
-        try:
-            StackConfig(**override)
-        except ValidationError as error:
-            raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
-        return value
-
-    return parse
 
 
 # Options whose values usually start with "-" (label "-1"): argparse would read such a value as

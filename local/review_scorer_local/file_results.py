@@ -4,12 +4,14 @@ where its labeled CSV was saved."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
 from review_scorer_local.lambda_invoke import AsyncInvocation
+from review_scorer_local.transform_inputs import S3Location
 
 
 @dataclass
@@ -63,3 +65,16 @@ class FileResult:
     def ok(self) -> bool:
         summary = self.summary
         return bool(summary and summary["status"] == "SUCCEEDED" and not self.failed_invocations)
+
+
+def download(s3: Any, uri: str, out_dir: Path) -> Path:
+    """Copy the object at ``uri`` (an S3 URI, a labeled CSV) into ``out_dir`` under its own
+    name; the copy."""
+    target = S3Location.parse(uri)
+    local = out_dir / Path(target.key).name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # one streamed GET: moto answers download_file's ranged GETs slowly for big objects
+    body = s3.get_object(Bucket=target.bucket, Key=target.key)["Body"]
+    with local.open("wb") as out:
+        shutil.copyfileobj(body, out, 1024 * 1024)
+    return local

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +12,13 @@ from typing import Any
 from review_scorer import bucket_keys
 from review_scorer.handlers import publish_results, sweep
 from review_scorer.model.scorer import FastTextScorer
-from review_scorer_local.file_results import Delivery, FileResult, Notification
+from review_scorer_local.file_results import Delivery, FileResult, Notification, download
 from review_scorer_local.intake_mapping import IntakeMapping
 from review_scorer_local.lambda_invoke import invoke_async
 from review_scorer_local.sagemaker_endpoint import Runner, SageMakerEmulator
 from review_scorer_local.stack import LocalModeStack
-from review_scorer_local.transform_runner import S3Location, run_job
+from review_scorer_local.transform_inputs import S3Location
+from review_scorer_local.transform_runner import run_job
 
 START_SCORING = "StartScoringFunction"
 PUBLISH_RESULTS = "PublishResultsFunction"
@@ -165,18 +165,8 @@ class LocalFlow:
             result.notifications = [n for n in notifications if n.body.get("source") == source]
             result.deliveries = [d for d in deliveries if result.concerns(d)]
             if result.summary and result.summary.get("results"):
-                result.labeled_csv = self._download(result.summary["results"], out_dir)
+                result.labeled_csv = download(self._s3, result.summary["results"], out_dir)
         return results
-
-    def _download(self, uri: str, out_dir: Path) -> Path:
-        target = S3Location.parse(uri)
-        local = out_dir / Path(target.key).name
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # one streamed GET: moto answers download_file's ranged GETs slowly for big objects
-        body = self._s3.get_object(Bucket=target.bucket, Key=target.key)["Body"]
-        with local.open("wb") as out:
-            shutil.copyfileobj(body, out, 1024 * 1024)
-        return local
 
     @property
     def _sagemaker(self) -> SageMakerEmulator:

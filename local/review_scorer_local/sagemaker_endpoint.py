@@ -20,33 +20,23 @@ from collections.abc import Callable
 from typing import Any
 
 from review_scorer.transform.jobs import SAGEMAKER_NAME_PATTERN, is_sagemaker_name
+from review_scorer_local.sagemaker_faults import ApiError, FaultInjection
 from review_scorer_local.transform_quota import quota_exceeded
 
 ACCOUNT = "123456789012"
-
-
-class ApiError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 Runner = Callable[[dict[str, Any], dict[str, Any]], None]
-INPUT_FAULT = "AlgorithmError: injected fault"
 
 
-class SageMakerEmulator:
-    """State and operations; :mod:`review_scorer_local.sagemaker_http` serves them."""
+class SageMakerEmulator(FaultInjection):
+    """State and operations; :mod:`review_scorer_local.sagemaker_http` serves them. Faults are
+    injected with :class:`~review_scorer_local.sagemaker_faults.FaultInjection`'s methods."""
 
     def __init__(self, region: str) -> None:
+        super().__init__()
         self.region = region
         self.models: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
-        self._faults: dict[str, list[ApiError]] = {}
-        self._input_faults: dict[str, str] = {}  # part of an input key -> its failure
-        self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
         self.instance_quota: int | None = None  # the account's, per instance type (None: none)
 
@@ -131,33 +121,6 @@ class SageMakerEmulator:
             self._finish(req["TransformJobName"], "Stopped", None)
         return {}
 
-    # -- fault injection ----------------------------------------------------------------------
-    def inject(self, operation: str, code: str, message: str, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with ``code`` (for tests)."""
-        self._faults.setdefault(operation, []).extend([ApiError(code, message)] * times)
-
-    def fail_inputs(self, name_contains: str, message: str = INPUT_FAULT) -> None:
-        """Make every input object whose S3 key contains ``name_contains`` fail inside any job
-        that reads it from now on (for tests), as an object with a bad record does: the job
-        writes no output for it, still scores the others and writes theirs, and ends Failed
-        with a FailureReason naming it and ``message``
-        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html).
-        Applied by the runner the flow runs jobs with
-        (:func:`review_scorer_local.transform_runner.run_job`'s ``input_fault``)."""
-        if not name_contains:
-            raise ValueError("name_contains must not be empty: it would fail every input")
-        with self._lock:
-            self._input_faults[name_contains] = message
-
-    def input_fault(self, key: str) -> str | None:
-        """The injected failure of the input object at ``key``, or None."""
-        with self._lock:
-            faults = list(self._input_faults.items())
-        return next((message for part, message in faults if part in key), None)
-
-    def calls(self, operation: str) -> int:
-        return self._calls.get(operation, 0)
-
     # -- running jobs -------------------------------------------------------------------------
     def pending(self) -> list[str]:
         return [n for n, j in self.jobs.items() if j["TransformJobStatus"] == "InProgress"]
@@ -205,9 +168,7 @@ class SageMakerEmulator:
             raise ApiError(
                 "UnknownOperationException", f"local SageMaker does not implement {operation}"
             )
-        self._calls[operation] = self._calls.get(operation, 0) + 1
-        if self._faults.get(operation):
-            raise self._faults[operation].pop(0)
+        self._count_and_fault(operation)
         method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
         result: dict[str, Any] = getattr(self, method)(request)
         return result

@@ -13,7 +13,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from review_scorer_local.sagemaker_endpoint import ApiError, SageMakerEmulator
+from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+from review_scorer_local.sagemaker_faults import ApiError
 
 
 def status_of(error: ApiError) -> int:

@@ -1,10 +1,7 @@
 """Running one transform job the way SageMaker Batch Transform runs a BlazingText job.
 
-The job's input objects are those under its S3Uri (``S3Prefix``) or those its manifest lists
-(``ManifestFile``: a JSON list ``[{"prefix": "s3://bucket/some/prefix/"}, "relative/path", ...]``,
-each object being the prefix followed by a relative path, in the listed order; every object
-listed must be readable,
-https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformS3DataSource.html).
+The job's input objects (those under its S3Uri or those its manifest lists) are read by
+:mod:`review_scorer_local.transform_inputs`.
 Each object is one file; with SplitType Line every line is a record, and with BatchStrategy
 MultiRecord records are sent in mini-batches of at most MaxPayloadInMB
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html); a record
@@ -27,16 +24,13 @@ and exception types only.
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from json.scanner import make_scanner
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from review_scorer.model.scorer import BadRecordError, FastTextScorer, request_line
+from review_scorer_local.transform_inputs import S3Location, TransformJobError, job_inputs
 
 MIB = 1024 * 1024
 _JSON_SPACE = " \t\n\r"
@@ -44,23 +38,6 @@ _scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder()) 
 _BACKSLASH = ord("\\")  # an int: `in` then looks for one byte, with no buffer to set up
 _LABELS: dict[str, str] = {}  # a model's few labels, JSON-encoded once
 _NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # as json.dumps writes them
-
-
-class TransformJobError(Exception):
-    """Ends the job as Failed; the message becomes its FailureReason."""
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    key: str
-
-    @classmethod
-    def parse(cls, uri: str) -> S3Location:
-        if not uri.startswith("s3://"):
-            raise TransformJobError(f"ClientError: {uri} is not an S3 URI")
-        bucket, _, key = uri[len("s3://") :].partition("/")
-        return cls(bucket, key)
 
 
 def mini_batches(lines: Iterator[bytes], max_payload_bytes: int) -> Iterator[list[bytes]]:
@@ -143,16 +120,6 @@ def _float(prob: float) -> str:
     return _NOT_FINITE.get(text, text)
 
 
-@dataclass(frozen=True)
-class InputObject:
-    """One input object of a job, and its path below the input's prefix (``relative``): its
-    output is ``<output path>/<relative>.out``."""
-
-    bucket: str
-    key: str
-    relative: str
-
-
 InputFault = Callable[[str], str | None]
 """Asked with each input object's key once it is scored: a message makes that object fail (as a
 bad record would) with this message; ``None`` lets it through. Local mode's fault injection
@@ -219,85 +186,3 @@ def failed_objects_reason(failed: list[tuple[str, str]], total: int) -> str:
         f"ClientError: {len(failed)} of {total} input objects failed and got no output: "
         f"{named}{more}"
     )
-
-
-def job_inputs(job: dict[str, Any], s3: Any) -> list[InputObject]:
-    """The job's input objects, in the order they are scored; :class:`TransformJobError` if
-    there are none or the manifest cannot be used."""
-    source = job["TransformInput"]["DataSource"]["S3DataSource"]
-    data_type = source.get("S3DataType", "S3Prefix")
-    where = S3Location.parse(source["S3Uri"])
-    if data_type == "S3Prefix":
-        return prefix_inputs(where, s3)
-    if data_type == "ManifestFile":
-        return manifest_inputs(where, s3)
-    raise TransformJobError(
-        f"ClientError: S3DataType {data_type} is not supported by this batch transform"
-    )
-
-
-def prefix_inputs(source: S3Location, s3: Any) -> list[InputObject]:
-    """``S3Prefix``: every object whose key starts with the prefix, in key order."""
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=source.bucket, Prefix=source.key)
-    keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
-    if not keys:
-        raise TransformJobError(
-            f"ClientError: no input found under s3://{source.bucket}/{source.key}"
-        )
-    return [InputObject(source.bucket, key, posixpath.basename(key)) for key in keys]
-
-
-def manifest_inputs(manifest: S3Location, s3: Any) -> list[InputObject]:
-    """``ManifestFile``: the objects the manifest lists, each the prefix followed by a relative
-    path, in the listed order; each must exist and be readable
-    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformS3DataSource.html)."""
-    uri = f"s3://{manifest.bucket}/{manifest.key}"
-    try:
-        raw = s3.get_object(Bucket=manifest.bucket, Key=manifest.key)["Body"].read()
-    except ClientError as error:
-        raise TransformJobError(
-            f"ClientError: cannot read the input manifest {uri}: {_error_code(error)}"
-        ) from None
-    try:
-        entries = json.loads(raw)
-    except ValueError:
-        raise TransformJobError(f"ClientError: the input manifest {uri} is not JSON") from None
-    if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
-        raise TransformJobError(
-            f"ClientError: the input manifest {uri} is not a JSON list that starts with an "
-            "object holding the prefix"
-        )
-    prefix = entries[0].get("prefix")
-    if not isinstance(prefix, str) or not prefix.startswith("s3://"):
-        raise TransformJobError(
-            f"ClientError: the first element of the input manifest {uri} holds no prefix "
-            "that is an S3 URI"
-        )
-    base = S3Location.parse(prefix)
-    if not base.bucket:
-        raise TransformJobError(
-            f"ClientError: the prefix in the input manifest {uri} names no bucket"
-        )
-    paths = entries[1:]
-    if not paths:
-        raise TransformJobError(f"ClientError: the input manifest {uri} lists no input objects")
-    inputs: list[InputObject] = []
-    for number, relative in enumerate(paths, start=1):
-        if not isinstance(relative, str) or not relative:
-            raise TransformJobError(
-                f"ClientError: entry {number} of the input manifest {uri} is not a relative path"
-            )
-        inputs.append(InputObject(base.bucket, base.key + relative, relative))
-    for item in inputs:  # all of them readable before any is scored
-        try:
-            s3.head_object(Bucket=item.bucket, Key=item.key)
-        except ClientError as error:
-            raise TransformJobError(
-                f"ClientError: s3://{item.bucket}/{item.key}, listed in the input manifest "
-                f"{uri}, cannot be read: {_error_code(error)}"
-            ) from None
-    return inputs
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code") or "unknown error")

@@ -11,7 +11,7 @@ from review_scorer import bucket_keys
 from review_scorer.transform.records import source_record
 from review_scorer.transform.request import input_manifest, transform_request
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.sagemaker_endpoint import INPUT_FAULT
+from review_scorer_local.sagemaker_faults import INPUT_FAULT
 from review_scorer_local.stack import LocalModeStack
 
 SECRET = "the words of a review nobody else may read"

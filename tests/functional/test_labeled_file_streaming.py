@@ -197,3 +197,33 @@ def test_a_join_error_after_parts_went_up_leaves_no_object_and_no_open_upload(
     listed = stack.client("s3").list_objects_v2(Bucket=stack.config.bucket, Prefix="results/")
     assert listed.get("KeyCount") == 0
     assert _open_uploads(stack) == []
+
+
+def test_an_object_smaller_than_a_part_goes_up_as_one_put(
+    stack: LocalModeStack, functions_s3: Any
+) -> None:
+    # Given a streamed object that ends before its first part is full
+    sent: list[str] = []
+    for operation in ("PutObject", "CreateMultipartUpload", "UploadPart"):
+        functions_s3.meta.events.register(
+            f"provide-client-params.s3.{operation}",
+            lambda params, op=operation, **_: sent.append(op),
+        )
+    bucket = stack.config.bucket
+    # When it is written and the block ends
+    with s3_stream.StreamedObject(bucket, "results/small.csv", "text/csv") as upload:
+        upload.write(b"a,b\n1,2\n")
+    # Then one PutObject made it, whole, with its content type
+    assert sent == ["PutObject"]
+    got = functions_s3.get_object(Bucket=bucket, Key="results/small.csv")
+    assert (got["Body"].read(), got["ContentType"]) == (b"a,b\n1,2\n", "text/csv")
+    # and one that fails before the end sends nothing and leaves no object
+    with (
+        pytest.raises(RuntimeError),
+        s3_stream.StreamedObject(bucket, "results/broken.csv", "text/csv") as upload,
+    ):
+        upload.write(b"a,b\n")
+        raise RuntimeError("the join failed")
+    assert sent == ["PutObject"] and _open_uploads(stack) == []
+    keys = functions_s3.list_objects_v2(Bucket=bucket, Prefix="results/").get("Contents", [])
+    assert [k["Key"] for k in keys] == ["results/small.csv"]

@@ -39,6 +39,7 @@ def started_job(stack: LocalModeStack) -> Iterator[str]:
     LocalFlow(stack).run_pending_jobs()
     yield name
 
+
 SOURCE = "s3://review-scorer-local/incoming/customer reviews 2026-11.csv"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from review_scorer.settings import Settings
-from review_scorer_local import cli
+from review_scorer_local import cli, local_run_args
 from review_scorer_local.stack_config import StackConfig
 
 FLAGS = ["--fast-path-max-rows", "0", "--job-max-files", "1", "--job-max-bytes", "4096"]
@@ -19,7 +19,7 @@ def parse(*args: str) -> Any:
 
 
 def test_the_flags_become_setting_overrides_the_stack_takes() -> None:
-    overrides = cli.setting_overrides(parse(*FLAGS))
+    overrides = local_run_args.setting_overrides(parse(*FLAGS))
     assert overrides == {"fast_path_max_rows": 0, "job_max_files": 1, "job_max_bytes": 4096}
     settings = StackConfig(**overrides).settings
     assert (settings.fast_path_max_rows, settings.job_max_files, settings.job_max_bytes) == (
@@ -30,8 +30,8 @@ def test_the_flags_become_setting_overrides_the_stack_takes() -> None:
 
 
 def test_without_the_flags_the_settings_keep_their_defaults() -> None:
-    assert cli.setting_overrides(parse()) == {}
-    assert cli.setting_overrides(parse("--job-max-files", "3")) == {"job_max_files": 3}
+    assert local_run_args.setting_overrides(parse()) == {}
+    assert local_run_args.setting_overrides(parse("--job-max-files", "3")) == {"job_max_files": 3}
 
 
 @pytest.mark.parametrize(
@@ -52,9 +52,9 @@ def test_a_value_the_settings_refuse_is_a_usage_error(
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("field", list(cli.SETTING_OPTIONS))
+@pytest.mark.parametrize("field", list(local_run_args.SETTING_OPTIONS))
 def test_the_help_names_the_settings_own_default(field: str) -> None:
-    _, help_text = cli.SETTING_OPTIONS[field]
+    _, help_text = local_run_args.SETTING_OPTIONS[field]
     assert f"(default: {Settings.model_fields[field].default}" in help_text
 
 
@@ -85,5 +85,5 @@ def test_local_run_starts_the_stack_with_the_settings_given(
     given, defaults = (config.settings for config in started)
     assert (given.fast_path_max_rows, given.job_max_files, given.job_max_bytes) == (0, 1, 4096)
     assert given.review_column == defaults.review_column == "text"
-    for field in cli.SETTING_OPTIONS:
+    for field in local_run_args.SETTING_OPTIONS:
         assert getattr(defaults, field) == Settings.model_fields[field].default

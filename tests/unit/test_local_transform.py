@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from review_scorer.model.artifact import ModelCompatibilityError, ModelMetadata, package
 from review_scorer.model.scorer import BadRecordError, FastTextScorer, fasttext_line
 from review_scorer.transform.records import record
+from review_scorer_local.transform_inputs import TransformJobError
 from review_scorer_local.transform_runner import (
-    TransformJobError,
     _request,
     answer_line,
     mini_batches,

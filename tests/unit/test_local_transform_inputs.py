@@ -15,9 +15,10 @@ from botocore.response import StreamingBody
 
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer.transform.records import source_record
-from review_scorer_local.sagemaker_endpoint import INPUT_FAULT, SageMakerEmulator
+from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+from review_scorer_local.sagemaker_faults import INPUT_FAULT
+from review_scorer_local.transform_inputs import TransformJobError
 from review_scorer_local.transform_runner import (
-    TransformJobError,
     failed_objects_reason,
     output_key,
     run_job,

@@ -94,7 +94,8 @@ def test_the_name_check_is_sagemakers_rule() -> None:
 
 @pytest.mark.parametrize("name", ["a" * 64, "a" + "-" * 45 + "b" * 22])
 def test_local_sagemaker_refuses_a_job_name_sagemaker_would_refuse(name: str) -> None:
-    from review_scorer_local.sagemaker_endpoint import ApiError, SageMakerEmulator
+    from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
+    from review_scorer_local.sagemaker_faults import ApiError
 
     # Given the local SageMaker endpoint with a model
     emulator = SageMakerEmulator("us-east-1")

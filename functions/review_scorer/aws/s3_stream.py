@@ -1,4 +1,5 @@
-"""Writing a new S3 object as a stream: one multipart upload, completed or aborted."""
+"""Writing a new S3 object as a stream: one multipart upload, completed or aborted (or, for an
+object smaller than one part, one PutObject)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class StreamedObject(io.RawIOBase):
     writer on the CPU); the next part waits for it, so at most one is in flight and they go up
     in order.
 
-    Used as a context manager: leaving the block normally completes the upload
+    An object that ends before its first part is full goes up as one PutObject at the end
+    instead: one request rather than three, and as atomic (a PutObject creates the object whole
+    or not at all). Used as a context manager: leaving the block normally completes the upload
     (CompleteMultipartUpload), which creates the object whole; leaving it with an exception
     aborts the upload (AbortMultipartUpload), and no object is created. S3 only assembles an
     object when the upload is completed
@@ -49,15 +52,13 @@ class StreamedObject(io.RawIOBase):
         self._pending = bytearray()
         self._parts: list[CompletedPartTypeDef] = []
         self._upload_id: str | None = None
+        self._open = False
         self._in_flight: Future[CompletedPartTypeDef] | None = None
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
         self.size = 0
 
     def __enter__(self) -> StreamedObject:
-        response = clients.s3().create_multipart_upload(
-            Bucket=self.bucket, Key=self.key, ContentType=self.content_type
-        )
-        self._upload_id = response["UploadId"]
+        self._open = True
         return self
 
     def __exit__(
@@ -86,7 +87,7 @@ class StreamedObject(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        if self._upload_id is None:
+        if not self._open:
             raise ValueError("write outside the upload's with block")
         chunk = bytes(data)
         self._pending += chunk
@@ -99,6 +100,11 @@ class StreamedObject(io.RawIOBase):
     def _send(self, body: bytes) -> None:
         """Start the next part's upload once the one before it is up (its error raised here)."""
         self._sent()
+        if self._upload_id is None:
+            response = clients.s3().create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, ContentType=self.content_type
+            )
+            self._upload_id = response["UploadId"]
         number = len(self._parts) + 1
         self._in_flight = self._sender.submit(self._upload_part, number, body)
 
@@ -119,7 +125,16 @@ class StreamedObject(io.RawIOBase):
         return {"PartNumber": number, "ETag": response["ETag"]}
 
     def _complete(self) -> None:
+        self._open = False
         self._sent()
+        if self._upload_id is None:  # smaller than one part: one PutObject
+            clients.s3().put_object(
+                Bucket=self.bucket,
+                Key=self.key,
+                Body=bytes(self._pending),
+                ContentType=self.content_type,
+            )
+            return
         if self._pending or not self._parts:  # the last part (or the only one, even empty)
             self._send(bytes(self._pending))
             self._pending.clear()
@@ -135,6 +150,7 @@ class StreamedObject(io.RawIOBase):
         """Drop the parts, leaving whatever exception is on its way out to be raised. Should the
         abort itself fail, the bucket's AbortIncompleteMultipartUploads lifecycle rule removes the
         parts later; no object was created either way."""
+        self._open = False
         upload_id, self._upload_id = self._upload_id, None
         if upload_id is None:
             return
