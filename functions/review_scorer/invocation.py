@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# A claim (an outcome's, a file's on a job) older than this was left by an invocation that died:
+# longer than Lambda's 15-minute limit, so its owner cannot still be at work.
+STALE_CLAIM_SECONDS = 20 * 60
+
 
 @dataclass(frozen=True)
 class Invocation:

@@ -17,8 +17,7 @@ from pydantic import BaseModel
 
 from review_scorer.aws import s3
 from review_scorer.bucket_keys import notified_key
-
-STALE_CLAIM_SECONDS = 20 * 60  # longer than the 15-minute Lambda limit
+from review_scorer.invocation import STALE_CLAIM_SECONDS
 
 
 class Claim(BaseModel):

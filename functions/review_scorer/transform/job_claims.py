@@ -19,8 +19,7 @@ from pydantic import BaseModel
 
 from review_scorer.aws import s3, sagemaker
 from review_scorer.bucket_keys import job_claim_key
-
-STALE_CLAIM_SECONDS = 20 * 60  # longer than the 15-minute Lambda limit
+from review_scorer.invocation import STALE_CLAIM_SECONDS
 
 
 class JobClaim(BaseModel):
