@@ -25,6 +25,7 @@ from bench.start_scoring_bench import write_csv
 from review_scorer import bucket_keys
 from review_scorer.settings import Settings
 from review_scorer.transform import jobs
+from review_scorer.transform.batch import JobFiles
 from review_scorer.transform.manifest import Manifest, RowCounts, ShardEntry, SourceObject
 from review_scorer.transform.request import transform_request
 from review_scorer.upload.csv_reader import read_table
@@ -82,6 +83,8 @@ def stage_finished_job(s3: Any, sagemaker: Any, path: Path, name: str) -> tuple[
         created_at="2026-01-01T00:00:00+00:00",
     )
     s3.put_object(Bucket=BUCKET, Key=bucket_keys.manifest_key(job), Body=manifest.model_dump_json())
+    files = JobFiles(job=job, files=[job]).model_dump_json()  # a job of its own
+    s3.put_object(Bucket=BUCKET, Key=bucket_keys.job_files_key(job), Body=files)
     sagemaker.create_transform_job(transform_request(job, BUCKET, len(shards), settings))
     sagemaker.run_pending(lambda job, model: None)  # Completed: the outputs are in place
     return job, baseline
@@ -127,7 +130,7 @@ def _measure(size_mb: int, s3: Any, sagemaker: Any, env: dict[str, str]) -> dict
     if process.returncode != 0:
         raise RuntimeError(process.stderr[-2000:])
     measured = json.loads(process.stdout.splitlines()[-1])
-    if measured["result"].get("status") != "SUCCEEDED":
+    if list(measured["result"].get("published", {}).values()) != ["SUCCEEDED"]:
         raise RuntimeError(f"unexpected outcome {measured['result']}: {process.stderr[-1000:]}")
     mb_s = size / MB / measured["seconds"]
     reader_mb_s = size / MB / baseline
