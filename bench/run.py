@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    api_bench,
     burst_bench,
     cost,
     cv_bench,
@@ -73,6 +74,7 @@ def run(data: Path, quick: bool, cache: Path, out: Path) -> dict[str, Any]:
     _section("flow", results, lambda: [flow_bench.run(n, model, data=data) for n in rows])
     _section("burst", results, lambda: burst_bench.run(model))
     _section("fast_path", results, lambda: fast_path_bench.run(model, data))
+    _section("api", results, lambda: api_bench.run(model, data, 200 if quick else 1000))
     return results
 
 
@@ -233,6 +235,7 @@ def report(results: dict[str, Any], plot_path: str | None = None) -> str:
     lines += _flow(results.get("flow", []), results.get("scoring", {}))
     lines += burst_bench.report(results.get("burst", []))
     lines += fast_path_bench.report(results.get("fast_path", {}))
+    lines += api_bench.report(results.get("api", {}))
     lines += cost.report(cost.estimate(results))
     if plot_path:
         lines += [f"Plot: `{plot_path}` (time and peak memory against input size).", ""]
