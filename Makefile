@@ -11,7 +11,7 @@ DATA ?= ../shared/data
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install tools scan demo test lint unit pytest build validate bench clean pr
+.PHONY: help install tools browser scan demo serve test lint unit pytest screenshots build validate bench clean pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,17 @@ $(IAM_SIMULATE_STAMP):
 		@cloud-copilot/iam-policy@$(IAM_POLICY_VERSION) @cloud-copilot/iam-utils@$(IAM_UTILS_VERSION)
 	touch $@
 
+# The browser tests' Chromium and its driver: Debian's packages (root, or through sudo), installed
+# when the driver is missing. Selenium is given both paths, so it never downloads either.
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMEDRIVER):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+
+browser: $(CHROMEDRIVER) ## Chromium and chromedriver (Debian packages) for the browser tests
+
 tools: $(SAM_STAMP) $(CHECKOV_STAMP) $(IAM_SIMULATE_STAMP) ## SAM CLI, cfn-lint (+ serverless rules), checkov in their own venvs (their pins clash with ours); the IAM simulator (npm)
 
 scan: tools ## the security scanners alone (make test runs them too)
@@ -68,6 +79,9 @@ scan: tools ## the security scanners alone (make test runs them too)
 demo: install ## run the whole pipeline locally on the sample CSV (no AWS account needed)
 	$(BIN)/review-scorer demo
 
+serve: install ## the web page and its API on http://127.0.0.1:8080/ over the local stack
+	$(BIN)/review-scorer serve
+
 lint: install ## ruff and mypy
 	$(BIN)/ruff check functions training local tests bench
 	$(BIN)/ruff format --check functions training local tests bench
@@ -76,10 +90,13 @@ lint: install ## ruff and mypy
 unit: install ## the unit tests alone, in seconds (no SAM or checkov tool venvs needed)
 	$(BIN)/pytest -q tests/unit
 
-pytest: install tools
+pytest: install tools browser
 	$(BIN)/pytest -q
 
-test: lint pytest ## the whole offline suite: lint, types, unit, functional, flow, contract
+screenshots: install browser ## the README's pictures of the page (docs/page-*.png), from the browser tests
+	REVIEW_SCORER_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest -q tests/browser
+
+test: lint pytest ## the whole offline suite: lint, types, unit, functional, flow, contract, browser
 
 pr: test ## what CI runs
 

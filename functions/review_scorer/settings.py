@@ -19,7 +19,7 @@ MIB = 1024 * 1024
 
 
 class Settings(BaseModel):
-    """Environment of both functions. Field names map to upper-case environment variables."""
+    """Environment of every function. Field names map to upper-case environment variables."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -77,6 +77,13 @@ class Settings(BaseModel):
     )
     job_max_bytes: int = Field(
         default=256 * MIB, ge=1024, description="staged bytes of one shared transform job"
+    )
+    # --- the scoring API (docs/API.md) ------------------------------------------------------
+    upload_url_seconds: int = Field(
+        default=300, ge=30, le=3600, description="life of the API's presigned upload POST"
+    )
+    data_key_arn: str = Field(
+        default="", description="KMS key the API's uploads are encrypted with; empty: none"
     )
 
     @field_validator("label_names")

@@ -12,7 +12,12 @@ from typing import Any
 
 from review_scorer.errors import ScoringError
 from review_scorer.tokenizer import tokenize
-from review_scorer_local.local_run_args import DEFAULT_OUT, register_local, setting_overrides
+from review_scorer_local.local_run_args import (
+    DEFAULT_OUT,
+    register_local,
+    register_serve,
+    setting_overrides,
+)
 from review_scorer_training.commands import register as register_training
 
 
@@ -110,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
 
     register_local(commands)
+    register_serve(commands)
     commands.add_parser("tokenize", help="tokenize stdin, one line in, one line of tokens out")
     register_training(commands)
     return parser
@@ -155,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
                 transform_instance_quota=args.transform_instance_quota,
                 settings=setting_overrides(args),
             )
+        if args.command == "serve":
+            from review_scorer_local.serve import run as serve
+
+            model = args.model or _default_model()
+            _check_model(model)
+            return serve(port=args.port, model=model)
         if args.command == "tokenize":
             for line in sys.stdin:
                 sys.stdout.write(" ".join(tokenize(line.rstrip("\n"))) + "\n")

@@ -1,4 +1,4 @@
-"""``review-scorer local run``'s arguments: their definitions, and the settings they override.
+"""The arguments of ``review-scorer local run`` (and the settings they override) and ``serve``.
 
 Importing this module is cheap: pydantic loads only when a settings option is parsed.
 """
@@ -53,6 +53,23 @@ def register_local(commands: Any) -> None:
         action="store_true",
         help="print each file's summary (the SNS message) as one JSON line",
     )
+
+
+def register_serve(commands: Any) -> None:
+    """Add ``serve``: the web page and its API on 127.0.0.1 over the local stack."""
+    serve = commands.add_parser(
+        "serve", help="serve the web page and its API on 127.0.0.1, over the whole local flow"
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8080, help="port on 127.0.0.1 (default: 8080; 0: any free)"
+    )
+    serve.add_argument("--model", type=Path, help="model.tar.gz (default: the demo model)")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return int(text)
 
 
 def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:

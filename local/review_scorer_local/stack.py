@@ -4,8 +4,7 @@ moto's server (S3, SNS, SQS, EventBridge) and the local SageMaker endpoint run o
 this process; ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_SAGEMAKER`` point boto3 at them, so the
 handlers run unchanged. Where AWS would invoke a Lambda (the S3 trigger, the EventBridge rule)
 the events land in SQS queues with the template's own filter and pattern, and
-:mod:`review_scorer_local.flow` hands them to the handlers.
-"""
+:mod:`review_scorer_local.flow` hands them to the handlers."""
 
 from __future__ import annotations
 
@@ -21,6 +20,7 @@ import boto3
 from review_scorer import bucket_keys
 from review_scorer.aws import clients
 from review_scorer.logic.intake import MAX_RECEIVES, VISIBILITY_TIMEOUT_SECONDS
+from review_scorer.model import loader
 from review_scorer.transform import jobs
 from review_scorer_local.moto_server import start_moto
 from review_scorer_local.sagemaker_endpoint import SageMakerEmulator
@@ -68,6 +68,7 @@ class LocalModeStack:
     _saved_env: dict[str, str | None] = field(default_factory=dict)
 
     def __enter__(self) -> LocalModeStack:
+        loader.reset()  # a new stack, new containers: no model loaded here yet
         self._saved_env = {name: os.environ.get(name) for name in _MANAGED_ENV}
         if self.moto_server is None:
             self.moto_server, self._owns_moto = start_moto(), True
@@ -155,10 +156,9 @@ class LocalModeStack:
             found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
             arns[name] = found["Attributes"]["QueueArn"]
         self.queues.intake_arn = arns["intake"]
-        # The template's upload notification: everything under incoming/ to the intake queue. A
-        # prefix (or suffix) rule matches the key as written, case included, so the template has
-        # no suffix rule: StartScoring answers every upload, ".CSV" too
-        # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
+        # The template's upload notification: all of incoming/ to the intake queue (a suffix rule
+        # would be case-sensitive, so there is none: StartScoring answers every upload, ".CSV" too:
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
         trigger = {
             "QueueArn": arns["intake"],
             "Events": ["s3:ObjectCreated:*"],

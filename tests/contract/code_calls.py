@@ -2,8 +2,10 @@
 and checked against a botocore's service models (the bundle's own, in test_build.py).
 
 A call is ``clients.<service>().<method>(...)``, a ``.paginate(...)`` of
-``clients.<service>().get_paginator("<method>")``, or one of boto3's S3 transfer methods
-(``upload_file``, ``copy``, ...). Its parameters are its keyword arguments; ``**name`` is
+``clients.<service>().get_paginator("<method>")``, one of boto3's S3 transfer methods
+(``upload_file``, ``copy``, ...), or a presigned request: ``generate_presigned_url("<method>",
+Params={...})`` is that method with those parameters, ``generate_presigned_post`` botocore's
+browser-upload signer (no API operation). Its parameters are its keyword arguments; ``**name`` is
 followed to the dict literals assigned to ``name`` in the same function (``{"IfMatch": ...}
 if ... else {"IfNoneMatch": ...}``), and any other ``**name`` is reported as dynamic, for the
 test to build (the transform job request, from ``transform_request``).
@@ -28,6 +30,10 @@ S3_TRANSFER = {
     "download_fileobj": "GetObject",
     "copy": "CopyObject",
 }
+# Functions of ``clients`` that return a client of another name's service.
+CLIENT_SERVICES = {"s3_presigner": "s3"}
+PRESIGNED_URL = "generate_presigned_url"
+PRESIGNED_POST = "generate_presigned_post"  # botocore/signers.py, not an API operation
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class SdkCall:
     dynamic: str | None  # the name of a **argument that could not be read statically
     where: str
     transfer: bool = False
+    presigned_post: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.service}.{self.method}({', '.join(sorted(self.params))})"
@@ -52,7 +59,7 @@ def _client_service(node: ast.expr) -> str | None:
         and node.func.value.id == "clients"
         and not node.args
     ):
-        return node.func.attr
+        return CLIENT_SERVICES.get(node.func.attr, node.func.attr)
     return None
 
 
@@ -140,18 +147,50 @@ def sdk_calls(sources: list[Path]) -> list[SdkCall]:
                 method = node.func.attr
                 target = node.func.value
                 service = _client_service(target)
-                if service is not None and method != "get_paginator":
+                if service is not None and method == PRESIGNED_URL:
+                    client_method, params = _presigned_url(node)
+                    calls.append(SdkCall(service, client_method, frozenset(params), None, where))
+                elif service is not None and method != "get_paginator":
                     params, dynamic = _params(node, function)
                     transfer = method in S3_TRANSFER
                     if transfer:
                         params = _extra_args(node)
                     calls.append(
-                        SdkCall(service, method, frozenset(params), dynamic, where, transfer)
+                        SdkCall(
+                            service,
+                            method,
+                            frozenset(params),
+                            dynamic,
+                            where,
+                            transfer,
+                            presigned_post=method == PRESIGNED_POST,
+                        )
                     )
                 elif method == "paginate" and (found := _paginated(target, bound)) is not None:
                     params, dynamic = _params(node, function)
                     calls.append(SdkCall(found[0], found[1], frozenset(params), dynamic, where))
     return calls
+
+
+def _presigned_url(call: ast.Call) -> tuple[str, set[str]]:
+    """``generate_presigned_url("get_object", Params={...})`` -> ``get_object`` and the keys of
+    its Params: the request the URL lets its holder make."""
+    assert call.args and isinstance(call.args[0], ast.Constant), f"line {call.lineno}"
+    for keyword in call.keywords:
+        if keyword.arg == "Params":
+            keys = _dict_keys(keyword.value)
+            assert keys is not None, f"Params not a literal at line {call.lineno}"
+            return str(call.args[0].value), keys
+    return str(call.args[0].value), set()
+
+
+def presigned_post_parameters(signers_py: Path) -> set[str]:
+    """The keyword parameters of botocore's ``generate_presigned_post`` (``signers.py``)."""
+    tree = ast.parse(signers_py.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == PRESIGNED_POST:
+            return {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self"}
+    raise AssertionError(f"no {PRESIGNED_POST} in {signers_py}")
 
 
 def _extra_args(call: ast.Call) -> set[str]:

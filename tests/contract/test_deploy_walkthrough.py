@@ -8,8 +8,10 @@ Each fenced ``bash`` block of the walk-through carries a tag after the language:
 - ``make``: Makefile targets, checked with ``make -n``;
 - ``aws``: needs an account. Every ``aws`` command and flag is checked against the AWS API models
   of botocore (the AWS CLI is generated from them), every ``sam`` flag against the SAM CLI's help,
-  every ``review-scorer`` flag against its help, every stack output read against template.yaml,
-  and every S3 key against the layout the functions use. The teardown script is run against moto.
+  every ``review-scorer`` flag against its help, every ``awscurl`` call (an external tool, not the
+  AWS CLI) against awscurl's documented options and the template's routes, every stack output
+  read against template.yaml, and every S3 key against the layout the functions use. The
+  teardown script is run against moto, the SigV4 example against a local server.
 """
 
 from __future__ import annotations
@@ -51,7 +53,25 @@ AWS_PAGINATION = {"--max-items", "--page-size", "--starting-token", "--no-pagina
 # Where the AWS CLI renames a parameter of the API (awscli/customizations/argrename.py).
 AWS_RENAMES = {("sns", "subscribe"): {"--endpoint": "--notification-endpoint"}}
 # The high-level `aws s3` commands (not in the API models) and the options used with them.
-AWS_S3 = {"cp": {"--recursive"}, "ls": {"--recursive"}, "rm": {"--recursive"}}
+AWS_S3 = {
+    "cp": {"--recursive"},
+    "ls": {"--recursive"},
+    "rm": {"--recursive"},
+    "presign": {"--expires-in"},
+}
+# The page's key in the scoring bucket (step 9): the one upload that is not a file to score.
+PAGE_KEYS = {"site/index.html"}
+# awscurl (https://github.com/okigan/awscurl, README "Options", version 0.4x): curl with SigV4
+# signing, used for the signed API calls. Not installed here; its options are written down.
+AWSCURL_OPTIONS = {
+    "-h", "--help", "-v", "--verbose", "-i", "--include", "-X", "--request", "-d", "--data",
+    "-H", "--header", "-k", "--insecure", "--fail-with-body", "--data-binary", "--region",
+    "--profile", "--service", "--access_key", "--secret_key", "--security_token",
+    "--session_token", "-L", "--location", "-o", "--output",
+}  # fmt: skip
+AWSCURL_VALUED = {"-X", "--request", "-d", "--data", "-H", "--header", "--region", "--profile",
+                  "--service", "--access_key", "--secret_key", "--security_token",
+                  "--session_token", "-o", "--output"}  # fmt: skip
 # CLI command names that differ from the botocore service name (`aws s3api` is the S3 API).
 AWS_SERVICES = {"s3api": "s3"}
 
@@ -173,6 +193,13 @@ def test_the_walkthrough_covers_the_whole_path_from_nothing_to_nothing() -> None
         "dead-letter",
         "sam delete",
         "schedule-key-deletion",
+        # the scoring API: signed calls, the page, the warning, the two public ways
+        "awscurl --service execute-api",
+        "SigV4Auth",
+        "site/index.html",
+        "`EnableIamAuthorizer=false` opens every route to anyone who has the URL",
+        "identity pool",
+        "rate-based rule",
     ):
         assert step in text, step
 
@@ -390,15 +417,22 @@ def test_every_sam_and_review_scorer_flag_exists(sam_cli: Path, template: dict[s
 def test_files_the_walkthrough_uploads_and_reads_are_where_the_functions_work(
     template: dict[str, Any],
 ) -> None:
-    uploads, reads = [], []
+    uploads: list[str] = []
+    reads: list[str] = []
+    pages: list[str] = []
     for command in _aws_commands():
         if command[1:3] != ["s3", "cp"]:
             continue
         source, target = command[3], command[4]
         if target.startswith("s3://"):
-            uploads.append(target.split("/", 3)[3])
+            key = target.split("/", 3)[3]
+            (pages if key in PAGE_KEYS else uploads).append(key)
         else:
             reads.append(source.split("/", 3)[3])
+    # the page goes where nothing triggers on it and no function writes
+    assert pages == sorted(PAGE_KEYS)
+    for key in pages:
+        assert not key.startswith((bucket_keys.INCOMING_PREFIX, *bucket_keys.WRITTEN_PREFIXES))
     # the upload triggers StartScoring, and what is read is what PublishResults writes for it
     assert uploads and all(bucket_keys.is_upload(key) for key in uploads)
     names = {bucket_keys.upload_name(key) for key in uploads}
@@ -420,6 +454,136 @@ def test_names_the_walkthrough_searches_for_are_the_stacks(template: dict[str, A
             contains = _option_value(command, "--name-contains")
             samconfig = (REPO / "samconfig.toml").read_text(encoding="utf-8")
             assert f'JobNamePrefix=\\"{contains[:-1]}\\"' in samconfig and contains[-1] == "-"
+
+
+# --- the scoring API: awscurl calls and the SigV4 example ----------------------------------------
+
+
+def _awscurl_calls() -> list[tuple[dict[str, str], str]]:
+    """Each awscurl call of the aws blocks: its options (last value wins) and its URL."""
+    calls = []
+    for block in _tagged("aws"):
+        for command in _commands(block.body):
+            if command[0] != "awscurl":
+                continue
+            options: dict[str, str] = {}
+            positional = []
+            tokens = iter(command[1:])
+            for token in tokens:
+                if token.startswith("-"):
+                    assert token in AWSCURL_OPTIONS, f"{block}: awscurl has no {token}"
+                    options[token] = next(tokens) if token in AWSCURL_VALUED else ""
+                else:
+                    positional.append(token)
+            assert len(positional) == 1, f"{block}: {command}"
+            calls.append((options, positional[0]))
+    return calls
+
+
+def _template_routes(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """``(method, path regex)`` of every HttpApi route of the template."""
+    routes = set()
+    for function in cfn.functions(template).values():
+        for event in function.get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                path = event["Properties"]["Path"]
+                pattern = re.sub(r"\{[^}]+\+\}", ".+", re.sub(r"\{[^}+]+\}", "[^/]+", path))
+                routes.add((event["Properties"]["Method"], pattern))
+    return routes
+
+
+def test_every_awscurl_call_is_a_signed_call_of_a_route_of_the_stack(
+    template: dict[str, Any],
+) -> None:
+    calls = _awscurl_calls()
+    routes = _template_routes(template)
+    called = set()
+    for options, url in calls:
+        # signed for API Gateway's execute-api, in the stack's region, JSON where there is a body
+        assert options.get("--service") == "execute-api", url
+        assert options.get("--region") == "$REGION", url
+        if "-d" in options:
+            json.loads(options["-d"])
+            assert options.get("-H", "").lower() == "content-type: application/json", url
+        # at the stack's API URL (an output an earlier block read), on one of its routes
+        assert url.startswith("$API_URL/"), url
+        method = options.get("-X", "GET")
+        path = url.removeprefix("$API_URL")
+        matching = [r for r in routes if r[0] == method and re.fullmatch(r[1], path)]
+        assert matching, f"{method} {path} is no route of the template"
+        called |= set(matching)
+    assert called == routes, "show every route"
+
+
+def test_the_sigv4_example_signs_for_execute_api_and_sends_the_request(
+    tmp_path: Path,
+) -> None:
+    import http.server
+    import threading
+
+    (block,) = [b for b in _tagged("aws") if "SigV4Auth" in b.body]
+    script = block.body[block.body.index(".venv/bin/python") :]
+    received: list[dict[str, Any]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(
+                {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+            )
+            answer = b'{"model": "m", "predictions": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_CONFIG_FILE": str(tmp_path / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "API_URL": f"http://127.0.0.1:{server.server_address[1]}",
+            "REGION": "eu-west-1",
+        }
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    # Then it sent the classify request, signed with SigV4 for execute-api in the given region
+    (request,) = received
+    assert request["path"] == "/api/classify"
+    assert json.loads(request["body"])["texts"]
+    authorization = request["headers"]["Authorization"]
+    scope = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\d{8}/([a-z0-9-]+)/([a-z-]+)/aws4_request, "
+        r"SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}",
+        authorization,
+    )
+    assert scope, authorization
+    assert scope.group(1, 2) == ("eu-west-1", "execute-api")
+    assert {"host", "x-amz-date"} <= set(scope.group(3).split(";"))
+    # and printed the answer
+    assert result.stdout.startswith("200 "), result.stdout
 
 
 # --- the teardown script, against moto ----------------------------------------------------------

@@ -3,21 +3,28 @@
 Representative flows (a small file scored inside StartScoring with the stack's model, a file
 scored by a job, a refused file, a file with nothing to score, a failed job, a job with no
 output, a sweep of a job whose event was lost, a file that waits for capacity, an upload whose
-event was lost) run through the local stack with the function environment the template gives
-(its KMS key, instance type, job prefix). Every call a handler made is recorded
+event was lost) and the scoring API's calls (texts classified with the stack's model, an upload
+presigned, scored and reported, a refused one, a pending one, a missing one) run through the
+local stack with the function environment the template gives (its KMS key, instance type, job
+prefix). Every call a handler made is recorded
 (``aws_calls.Recorder``), mapped to the IAM requests AWS evaluates for it, and put to the IAM
 simulator with the role SAM makes for that function, the bucket, topic and key policies of the
-resource, and the stack's parameter defaults. Then S3's own rule: a read that finds nothing
-answers 404 only to a caller allowed s3:ListBucket on the bucket without an s3:prefix condition,
-else 403 (the code would take a missing key for a denied one).
+resource, and the stack's parameter defaults. The presigned POST and GETs the API hands out make
+no call of the function's, but S3 authorizes the browser's request as one by the signer: each is
+put to the simulator as the PutObject or GetObject it is (:func:`presigned_calls`). Then S3's
+own rule: a read that finds nothing answers 404 only to a caller allowed s3:ListBucket on the
+bucket without an s3:prefix condition, else 403 (the code would take a missing key for a denied
+one).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import aws_calls
 import cfn
@@ -27,18 +34,20 @@ from aws_calls import Call, Encryption, Recorder
 from tests.conftest import load_event, write_csv
 
 from review_scorer import bucket_keys
-from review_scorer.handlers import sweep
+from review_scorer.handlers import api, sweep
 from review_scorer.model import loader
 from review_scorer.model.artifact import package, unpack
 from review_scorer.settings import load_settings
 from review_scorer_local import lambda_invoke
 from review_scorer_local.flow import LocalFlow
-from review_scorer_local.lambda_invoke import invoke_async
+from review_scorer_local.http_api import request_event
+from review_scorer_local.lambda_invoke import invoke_async, invoke_once
 from review_scorer_local.stack import LocalModeStack
 from review_scorer_local.stack_config import StackConfig
 
 MODEL = "review-scorer-local-model"  # StackConfig's, given to the template as ModelName
-FUNCTIONS = ("StartScoringFunction", "PublishResultsFunction", "SweepFunction")
+API = "ApiFunction"
+FUNCTIONS = ("StartScoringFunction", "PublishResultsFunction", "SweepFunction", API)
 
 
 @pytest.fixture(scope="module")
@@ -150,13 +159,119 @@ def _batch_only(stack: LocalModeStack) -> None:
     )
 
 
-def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
-    """The representative flows, one after the other in one local stack."""
+# --- the scoring API's flows ---------------------------------------------------------------------
+
+
+def call_api(method: str, path: str, document: Any = None) -> tuple[int, Any]:
+    """One request to the API function as API Gateway's HTTP API invokes it (synchronously)."""
+    body = json.dumps(document).encode("utf-8") if document is not None else b""
+    headers = [("content-type", "application/json"), ("host", "api.example.com")]
+    event = request_event(method, path, headers, body, source_ip="192.0.2.1")
+    invocation = invoke_once(api.lambda_handler, event, API)
+    assert invocation.error is None, invocation.error
+    answer = invocation.result
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def _upload_through_the_api(stack: LocalModeStack, path: Path) -> dict[str, Any]:
+    """POST /api/uploads for ``path``, then the file put where the presigned POST points, as
+    the browser's upload would (by the test, not the function: S3 authorizes it as the
+    function's, which :func:`presigned_calls` checks)."""
+    status, upload = call_api("POST", "/api/uploads", {"name": path.name})
+    assert status == 200, upload
+    fields = upload["fields"]
+    stack.client("s3").put_object(
+        Bucket=stack.config.bucket,
+        Key=fields["key"],
+        Body=path.read_bytes(),
+        ContentType=fields["Content-Type"],
+    )
+    assert isinstance(upload, dict)
+    return upload
+
+
+def run_api_flows(stack: LocalModeStack, tmp_path: Path) -> list[Any]:
+    """The API's routes, each way they touch AWS; returns the 200 answers (with the presigned
+    requests in them)."""
+    flow = LocalFlow(stack)
+    header = ["id", "review_body"]
+    os.environ.update(stack.function_environment())
+    answers: list[Any] = []
+    # texts classified: the API's own container finds and loads the stack's model
+    loader.reset(tmp_path / "api-model")
+    status, classified = call_api("POST", "/api/classify", {"texts": ["I love it", " "], "k": 2})
+    assert status == 200 and len(classified["predictions"]) == 2, classified
+    # an upload presigned, sent, pending until it is scored, then reported with its downloads
+    scored = _upload_through_the_api(stack, _csv(tmp_path, "web.csv", header, REVIEWS))
+    answers.append(scored)
+    status, pending = call_api("GET", scored["status_url"])
+    assert (status, pending) == (200, {"status": "PENDING"}), pending
+    flow.deliver_uploads()
+    status, done = call_api("GET", scored["status_url"])
+    assert status == 200 and done["status"] == "SUCCEEDED" and done["downloads"]["results"], done
+    answers.append(done)
+    # a refused upload: its outcome is the error.json beside its quarantined copy
+    refused = _upload_through_the_api(stack, _csv(tmp_path, "bad.csv", ["id", "text"], REVIEWS))
+    answers.append(refused)
+    flow.deliver_uploads()
+    status, failed = call_api("GET", refused["status_url"])
+    assert status == 200 and failed["status"] == "FAILED", failed
+    answers.append(failed)
+    # an upload that does not exist
+    status, missing = call_api("GET", "/api/files/web/0123456789abcdef/none.csv")
+    assert (status, missing["error"]["code"]) == (404, "NOT_FOUND"), missing
+    flow.drain()
+    return answers
+
+
+def presigned_calls(answers: list[Any]) -> list[Call]:
+    """The requests the API's presigned POST and GETs let a browser make, as the calls S3
+    authorizes them as: by the signer, the API function's role. A POST upload is a PutObject
+    with the encryption its fields pin; a download a GetObject
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html)."""
+    calls = []
+    for answer in answers:
+        if "fields" in answer:
+            fields = answer["fields"]
+            params = {
+                "Bucket": _bucket_of_url(answer["url"]),
+                "Key": fields["key"],
+                "ContentType": fields["Content-Type"],
+            }
+            if "x-amz-server-side-encryption" in fields:
+                params["ServerSideEncryption"] = fields["x-amz-server-side-encryption"]
+                key_id = fields["x-amz-server-side-encryption-aws-kms-key-id"]
+                params["SSEKMSKeyId"] = key_id
+            calls.append(Call(API, "s3", "PutObject", params, 204))
+        for url in (answer.get("downloads") or {}).values():
+            if url:
+                path = unquote(urlparse(url).path).lstrip("/")
+                bucket = _bucket_of_url(url)
+                key = path[len(bucket) + 1 :] if path.startswith(f"{bucket}/") else path
+                calls.append(Call(API, "s3", "GetObject", {"Bucket": bucket, "Key": key}, 200))
+    return calls
+
+
+def _bucket_of_url(url: str) -> str:
+    """The bucket a presigned URL addresses: the first label of a virtual-hosted URL, else
+    the first segment of the path (path style, as against a local endpoint)."""
+    parts = urlparse(url)
+    host = parts.hostname or ""
+    if ".s3." in host or host.endswith(".s3.amazonaws.com"):
+        return host.split(".s3.", 1)[0]
+    return unquote(parts.path).lstrip("/").split("/", 1)[0]
+
+
+def run_flows(stack: LocalModeStack, tmp_path: Path) -> list[Any]:
+    """The representative flows, one after the other in one local stack; the API's answers."""
     flow = LocalFlow(stack)
     header = ["id", "review_body"]
     # a small file, scored inside StartScoring with the stack's model (the fast path)
     fast = flow.run_file(_csv(tmp_path, "fast.csv", header, REVIEWS), tmp_path / "out")
     assert fast.ok and fast.summary and fast.summary["job"] is None, fast.summary
+    # the scoring API: classify, an upload presigned and reported, a refusal, a missing file
+    answers = run_api_flows(stack, tmp_path)
     # a refused file (no review column)
     refused = flow.run_file(_csv(tmp_path, "refused.csv", ["id", "text"], REVIEWS), tmp_path)
     assert refused.summary and refused.summary["status"] == "FAILED"
@@ -195,6 +310,7 @@ def run_flows(stack: LocalModeStack, tmp_path: Path) -> None:
     resent = flow.run_sweep()
     assert resent.invocation.result and resent.invocation.result["resent"], resent
     flow.drain()
+    return answers
 
 
 @pytest.fixture
@@ -202,14 +318,18 @@ def recorded(recorder: Recorder, stack: LocalModeStack, tmp_path: Path) -> Itera
     loader.reset(tmp_path / "model")  # a new container: StartScoring finds and loads its model
     recorder.take()
     try:
-        run_flows(stack, tmp_path)
+        answers = run_flows(stack, tmp_path)
     finally:
         loader.reset()
     calls = recorder.take()
     assert {call.function for call in calls} == set(FUNCTIONS), "a function made no call"
-    fast_path = {(c.service, c.operation) for c in calls if c.function == "StartScoringFunction"}
-    assert {("sagemaker", "DescribeModel"), ("s3", "HeadObject"), ("s3", "GetObject")} <= fast_path
-    yield calls
+    model = {("sagemaker", "DescribeModel"), ("s3", "HeadObject"), ("s3", "GetObject")}
+    for loads_the_model in ("StartScoringFunction", API):
+        made = {(c.service, c.operation) for c in calls if c.function == loads_the_model}
+        assert model <= made, loads_the_model
+    signed = presigned_calls(answers)
+    assert {c.operation for c in signed} == {"PutObject", "GetObject"}, signed
+    yield calls + signed
 
 
 def _as_deployed(call: Call, local_bucket: str, bucket: str, local_intake: str) -> Call:

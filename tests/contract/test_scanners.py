@@ -41,6 +41,7 @@ CFN_LINT_SKIPPED_ON = {  # template.yaml metadata, reason in .cfnlintrc
     ("StartScoringFunction", "WS1004"),
     ("PublishResultsFunction", "WS1004"),
     ("SweepFunction", "WS1004"),
+    ("ApiFunction", "WS1004"),
     ("EventDeliveryFailureQueue", "ES6000"),
 }
 

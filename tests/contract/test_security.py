@@ -28,7 +28,9 @@ from review_scorer.transform.request import transform_request
 START = "StartScoringFunction"
 PUBLISH = "PublishResultsFunction"
 SWEEP = "SweepFunction"
-FUNCTIONS = (START, PUBLISH, SWEEP)
+API = "ApiFunction"
+FUNCTIONS = (START, PUBLISH, SWEEP)  # the pipeline: files in, outcomes published
+ALL_FUNCTIONS = (*FUNCTIONS, API)
 ACCOUNT = cfn.PSEUDO_PARAMETERS["AWS::AccountId"]
 EXISTING_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 EXISTING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/team-sagemaker-execution"
@@ -262,13 +264,20 @@ def test_key_policy_lets_only_the_services_that_need_it_use_the_key(
     for service, statement in services.items():
         assert not any(a in ("kms:*", "kms:CreateGrant") for a in cfn.as_list(statement["Action"]))
         assert "kms:PutKeyPolicy" not in cfn.as_list(statement["Action"]), service
-    # Logs: only log groups of Lambda functions in this account and region
+    # Logs: only log groups of Lambda functions in this account and region, and the stack's
+    # API access log group
     logs = services["logs.us-east-1.amazonaws.com"]["Condition"]["ArnLike"]
     assert logs == {
-        "kms:EncryptionContext:aws:logs:arn": (
-            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/*"
-        )
+        "kms:EncryptionContext:aws:logs:arn": [
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/*",
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/apigateway/review-scorer-test-api-access",
+        ]
     }
+    # and every log group of the stack is one of them (else CloudWatch Logs could not use the key)
+    for name, group in _of_type(resources, "AWS::Logs::LogGroup").items():
+        arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{group['LogGroupName']}"
+        patterns = logs["kms:EncryptionContext:aws:logs:arn"]
+        assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns), name
 
 
 def test_eventbridge_uses_the_key_with_the_statement_the_sqs_guide_documents(
@@ -531,10 +540,11 @@ def test_reserved_concurrency_follows_its_parameter(
         "StartScoringReservedConcurrency": value,
         "PublishResultsReservedConcurrency": value,
         "SweepReservedConcurrency": value,
+        "ApiReservedConcurrency": value,
     }
     values = cfn.stack(template, overrides)
     functions = cfn.functions(template)
-    for name in FUNCTIONS:
+    for name in ALL_FUNCTIONS:
         reserved = cfn.resolve(functions[name].get("ReservedConcurrentExecutions"), values)
         assert reserved == expected, name
 
@@ -582,7 +592,7 @@ def test_no_role_may_pass_a_role_or_touch_iam(
     transformed: dict[str, Any], defaults: dict[str, Any], simulator: iam.Simulator
 ) -> None:
     roles = [n for n, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
-    assert sorted(roles) == sorted([*(f"{f}Role" for f in FUNCTIONS), "ModelExecutionRole"])
+    assert sorted(roles) == sorted([*(f"{f}Role" for f in ALL_FUNCTIONS), "ModelExecutionRole"])
     for role in roles:
         properties = transformed["Resources"][role]["Properties"]
         # SAM's two managed policies: logs and X-Ray traces, nothing of IAM
@@ -813,6 +823,9 @@ def test_alarms_fire_on_failed_files_sweep_errors_function_errors_and_dead_lette
         ("AWS/Lambda", "Errors", f"<{START}>"): "Sum",
         ("AWS/Lambda", "Errors", f"<{PUBLISH}>"): "Sum",
         ("AWS/Lambda", "Errors", f"<{SWEEP}>"): "Sum",
+        ("AWS/Lambda", "Errors", f"<{API}>"): "Sum",
+        # the API's answered failures (500, 503) raise nothing: its 5xx count
+        ("AWS/ApiGateway", "5xx", "<ScoringApi>"): "Sum",
     }
     for queue in DEAD_LETTER_QUEUES.values():
         key = ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"<{queue}.QueueName>")
@@ -856,7 +869,7 @@ def test_app_metric_alarms_watch_the_service_and_namespace_the_functions_emit_as
     }
     app_alarms = [k for k in _alarms(resources) if not k[0].startswith("AWS/")]
     # Then every function is that service, and every app alarm watches it in the code's namespace
-    assert services == dict.fromkeys(FUNCTIONS, service)
+    assert services == dict.fromkeys(ALL_FUNCTIONS, service)
     assert sorted(app_alarms) == [
         (NAMESPACE, name, service)
         for name in ("FilesFailed", "FilesRefused", "SweepErrors", "UploadErrors")

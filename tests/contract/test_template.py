@@ -26,12 +26,17 @@ from review_scorer.transform import jobs
 START = "StartScoringFunction"
 PUBLISH = "PublishResultsFunction"
 SWEEP = "SweepFunction"
+API = "ApiFunction"
+PIPELINE = (START, PUBLISH, SWEEP)  # the functions that score files and publish their outcome
 
 # Sample names, computed the way the functions compute them.
 JOB = jobs.job_name("rs", "bucket", "incoming/shop/reviews.csv", "3HL4kqtJlcpXroDTDmJ")
 NAME = bucket_keys.upload_name("incoming/shop/reviews.csv")
 UPLOAD = "incoming/shop/reviews.csv"
 SHARD = bucket_keys.shard_key(JOB, 0)
+# An upload of the page, as POST /api/uploads names it (docs/API.md): incoming/web/<16 hex>/<name>.
+WEB_UPLOAD = "incoming/web/5f0c3a9e1b2d4c6f/reviews.csv"
+WEB_NAME = bucket_keys.upload_name(WEB_UPLOAD)
 
 # What each function does in the bucket (mirrors review_scorer/logic; the sweep finishes a job
 # exactly as PublishResults does). A change there that
@@ -85,21 +90,49 @@ WRITES = {
     ],
 }
 READS[SWEEP], PROBES[SWEEP], WRITES[SWEEP] = READS[PUBLISH], PROBES[PUBLISH], WRITES[PUBLISH]
+# The API (docs/API.md) writes nothing itself. It reads an upload (HeadObject) and its outcome,
+# and signs presigned GETs of the results, which S3 authorizes as GetObject by its role.
+READS[API] = [
+    ("s3:GetObject", WEB_UPLOAD),
+    ("s3:GetObject", bucket_keys.summary_key(WEB_NAME)),
+    ("s3:GetObject", bucket_keys.quarantine_error_key(WEB_NAME)),
+    ("s3:GetObject", bucket_keys.labeled_key(WEB_NAME)),
+    ("s3:GetObject", bucket_keys.rejects_key(WEB_NAME)),
+]
+# whether the upload, its summary or its error.json exists (review_scorer.aws.s3.exists)
+PROBES[API] = [
+    WEB_UPLOAD,
+    bucket_keys.summary_key(WEB_NAME),
+    bucket_keys.quarantine_error_key(WEB_NAME),
+]
+WRITES[API] = []
+# The presigned POST it signs: S3 authorizes the browser's upload as a PutObject by the API's
+# role. The one write under incoming/ of the whole stack: the API is no S3 trigger's target, so
+# the upload cannot loop (it is scored like any other upload).
+SIGNED_UPLOADS = {API: [WEB_UPLOAD]}
 OWN_PREFIXES = {
     START: (bucket_keys.STAGING_PREFIX, bucket_keys.QUARANTINE_PREFIX, bucket_keys.RESULTS_PREFIX),
     PUBLISH: (bucket_keys.RESULTS_PREFIX, bucket_keys.STAGING_PREFIX),
     SWEEP: (bucket_keys.RESULTS_PREFIX, bucket_keys.STAGING_PREFIX),
+    API: (),
 }
 SAGEMAKER_ACTIONS = {
     START: ["sagemaker:DescribeTransformJob", "sagemaker:AddTags"],
     PUBLISH: ["sagemaker:DescribeTransformJob"],
     SWEEP: ["sagemaker:DescribeTransformJob"],
+    API: [],
 }
 # The one action granted on "*": it supports no resource-level permission (Service Authorization
 # Reference), and the sweep needs it.
 UNSCOPABLE = {SWEEP: {"sagemaker:ListTransformJobs"}, START: {"sagemaker:ListTransformJobs"}}
-# What StartScoring may do with the stack's one model: run it in jobs, find its artifact.
-MODEL_ACTIONS = {"sagemaker:CreateTransformJob", "sagemaker:DescribeModel"}
+# What StartScoring may do with the stack's one model: run it in jobs, find its artifact; the
+# API only finds its artifact (the same loader as the fast path).
+MODEL_ACTIONS = {
+    START: {"sagemaker:CreateTransformJob", "sagemaker:DescribeModel"},
+    API: {"sagemaker:DescribeModel"},
+}
+# The functions that load the model (review_scorer.model.loader), with its memory and /tmp.
+MODEL_LOADERS = (START, API)
 WRITE_ACTION = re.compile(r"^s3:(Put|Delete|Abort|Restore|Replicate|Create)")
 
 
@@ -310,7 +343,7 @@ def test_every_setting_is_set_for_every_function(
         "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
-    assert set(functions) == {START, PUBLISH, SWEEP}
+    assert set(functions) == {START, PUBLISH, SWEEP, API}
     for name, function in functions.items():
         variables = cfn.resolve(function["Environment"]["Variables"], defaults)
         assert expected <= set(variables), f"{name} misses {expected - set(variables)}"
@@ -324,6 +357,7 @@ STACK_NAMED = {
     "model_name",
     "transform_kms_key_arn",
     "intake_queue_url",
+    "data_key_arn",
 }
 # JSON Schema keywords of Settings' constraints and the parameter properties that must equal them.
 BOUNDS = {
@@ -353,6 +387,7 @@ def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
         assert settings.model_name == "reviews-sentiment-v3"
         assert settings.transform_kms_key_arn == "<DataKey.Arn>"
         assert settings.intake_queue_url == "<IntakeQueue>"
+        assert settings.data_key_arn == "<DataKey.Arn>"  # the API's presigned POST pins it
         for field, info in Settings.model_fields.items():
             if field in STACK_NAMED:
                 continue
@@ -486,8 +521,8 @@ def test_every_resource_is_named_never_a_wildcard(
                 elif services == {"sagemaker"}:
                     assert resource in (jobs_arn, model_arn), f"{name}: {resource}"
                     if resource == model_arn:  # the job's model, and the fast path's
-                        assert name == START, name
-                        assert actions <= MODEL_ACTIONS, f"{name}: {actions}"
+                        assert name in MODEL_ACTIONS, name
+                        assert actions <= MODEL_ACTIONS[name], f"{name}: {actions}"
                 elif services == {"sns"}:
                     assert resource == "<NotificationTopic>", f"{name}: {resource}"
                 elif services == {"kms"}:
@@ -515,6 +550,9 @@ def test_transform_job_actions_are_scoped_to_this_stacks_job_prefix(
             assert not _allows(simulator, statements, action, arn.format(other_job), context), name
 
 
+WEB_UPLOAD_PATTERN = f"{bucket_keys.INCOMING_PREFIX}web/*"
+
+
 def test_each_function_writes_only_under_its_own_prefixes(
     template: dict[str, Any], functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
 ) -> None:
@@ -526,6 +564,9 @@ def test_each_function_writes_only_under_its_own_prefixes(
             for resource in cfn.as_list(statement["Resource"]):
                 assert resource.startswith(objects), f"{name}: {resource}"
                 key_pattern = resource[len(objects) :]
+                if name in SIGNED_UPLOADS:  # the page's uploads, and nothing else
+                    assert key_pattern == WEB_UPLOAD_PATTERN, f"{name}: {resource}"
+                    continue
                 assert key_pattern.startswith(OWN_PREFIXES[name]), f"{name}: {resource}"
                 assert not key_pattern.startswith(bucket_keys.INCOMING_PREFIX)
 
@@ -544,15 +585,20 @@ def test_each_function_may_read_probe_and_write_the_keys_it_uses(
                 f"{name}: {action} {key}"
             )
         for key in PROBES[name]:
-            assert _allows(simulator, statements, "s3:ListBucket", bucket_arn, s3_prefix=key), (
-                f"{name}: a missing {key} would answer 403, not 404"
-            )
+            # as review_scorer.aws.s3.exists asks: the key as prefix, one key at most
+            one = {"s3:max-keys": "1"}
+            listed = _allows(simulator, statements, "s3:ListBucket", bucket_arn, one, s3_prefix=key)
+            assert listed, f"{name}: a missing {key} would answer 403, not 404"
         for key in WRITES[name]:
             for action in ("s3:PutObject", "s3:AbortMultipartUpload"):
                 assert _allows(simulator, statements, action, f"{bucket_arn}/{key}"), (
                     f"{name}: {key}"
                 )
-        assert _allows(simulator, statements, "sns:Publish", "<NotificationTopic>"), name
+        for key in SIGNED_UPLOADS.get(name, []):
+            assert _allows(simulator, statements, "s3:PutObject", f"{bucket_arn}/{key}"), name
+        # the pipeline publishes each file's outcome; the API only reads it
+        publishes = _allows(simulator, statements, "sns:Publish", "<NotificationTopic>")
+        assert publishes == (name in PIPELINE), name
 
 
 def test_publish_results_lists_only_uploads_predictions_and_staging(
@@ -590,7 +636,7 @@ def test_only_the_functions_that_count_or_sweep_jobs_may_list_transform_jobs(
         assert allowed == (name in (START, SWEEP)), name
 
 
-def test_only_start_scoring_may_find_and_read_the_stacks_model_and_nothing_beside_it(
+def test_only_the_model_loaders_may_find_and_read_the_stacks_model_and_nothing_beside_it(
     template: dict[str, Any], functions: dict[str, dict[str, Any]], simulator: iam.Simulator
 ) -> None:
     # Given the stack with a model name, and where register-model puts its artifact
@@ -601,11 +647,12 @@ def test_only_start_scoring_may_find_and_read_the_stacks_model_and_nothing_besid
     artifact = f"{bucket_arn}/{bucket_keys.model_key(model)}"
     for name, function in functions.items():
         statements = _statements(function, values)
-        # Then StartScoring alone may find the artifact (DescribeModel) and read it (HeadObject
-        # and GetObject are s3:GetObject), for the fast path (review_scorer.model.loader)
+        # Then StartScoring and the API alone may find the artifact (DescribeModel) and read it
+        # (HeadObject and GetObject are s3:GetObject), with review_scorer.model.loader
         found = _allows(simulator, statements, "sagemaker:DescribeModel", models_arn.format(model))
         read = _allows(simulator, statements, "s3:GetObject", artifact)
-        assert (found, read) == (name == START, name == START), name
+        loads = name in MODEL_LOADERS
+        assert (found, read) == (loads, loads), name
         # and no other model, no other object beside it, and never a write
         neighbours = {
             ("sagemaker:DescribeModel", models_arn.format(f"{model}-v2")),
@@ -624,7 +671,7 @@ def test_only_start_scoring_may_find_and_read_the_stacks_model_and_nothing_besid
             )
 
 
-def test_start_scoring_has_memory_and_tmp_for_the_largest_model_the_fast_path_loads(
+def test_the_model_loaders_have_memory_and_tmp_for_the_largest_model_the_fast_path_loads(
     functions: dict[str, dict[str, Any]], template: dict[str, Any], defaults: dict[str, Any]
 ) -> None:
     # fastText holds all of model.bin in memory (the template's comment has the measurement) and
@@ -639,6 +686,12 @@ def test_start_scoring_has_memory_and_tmp_for_the_largest_model_the_fast_path_lo
     # configuration-ephemeral-storage.html)
     assert 128 <= int(start["MemorySize"]) <= 10_240
     assert 512 <= int(start["EphemeralStorage"]["Size"]) <= 10_240
+    # the API loads the same model with the same loader: the same room
+    api = cfn.resolve(functions[API], defaults)
+    assert (api["MemorySize"], api["EphemeralStorage"]) == (
+        start["MemorySize"],
+        start["EphemeralStorage"],
+    )
     # the other functions load no model: they keep the smaller Globals
     for name in (PUBLISH, SWEEP):
         assert "EphemeralStorage" not in functions[name], name
@@ -708,6 +761,10 @@ def test_outputs_name_the_bucket_prefixes_topics_role_and_queues(
     assert outputs["TopicArn"] == {"Ref": "NotificationTopic"}
     assert outputs[f"{START}Name"] == {"Ref": START}
     assert outputs[f"{PUBLISH}Name"] == {"Ref": PUBLISH}
+    assert outputs[f"{API}Name"] == {"Ref": API}
+    assert outputs["ApiUrl"] == {
+        "Fn::Sub": "https://${ScoringApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
     resolved = cfn.resolve(outputs, defaults)
     assert resolved["AlarmTopicArn"] == "<AlarmTopic>"
     assert resolved["ModelExecutionRoleArn"] == "<ModelExecutionRole.Arn>"

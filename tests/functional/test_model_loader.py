@@ -113,8 +113,8 @@ def test_a_replaced_artifact_is_loaded_again_in_place_of_the_old_one(
     s3_reads: list[dict[str, Any]],
     tmp_path: Path,
 ) -> None:
-    # Given a loaded model
-    model_loader = loader.ModelLoader(tmp_path / "model")
+    # Given a loaded model (its ETag asked on every load)
+    model_loader = loader.ModelLoader(tmp_path / "model", etag_max_age=0)
     old = model_loader.load(settings)
     old_etag = model_loader.last_load.etag if model_loader.last_load else ""
     # When the artifact is replaced by another (a new ETag)
@@ -219,7 +219,7 @@ def test_no_model_or_no_artifact_means_no_fast_path_with_a_warning(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    model_loader = loader.ModelLoader(tmp_path / "model")
+    model_loader = loader.ModelLoader(tmp_path / "model", etag_max_age=0)
     # a SageMaker Model that does not exist
     missing = settings.model_copy(update={"model_name": "no-such-model"})
     with caplog.at_level(logging.WARNING):

@@ -141,6 +141,12 @@ def read_json(bucket: str, key: str) -> Any:
     return json.loads(open_object(bucket, key).read())
 
 
+def read_json_if_exists(bucket: str, key: str) -> Any | None:
+    """The JSON document at ``key``, or None if there is none (looked for as :func:`exists`
+    does, so a missing key is told from a denied one with a prefix-scoped s3:ListBucket)."""
+    return read_json(bucket, key) if exists(bucket, key) else None
+
+
 def upload_file(path: Path, bucket: str, key: str, content_type: str) -> None:
     """Upload a finished local file (multipart when large): it appears whole or not at all."""
     clients.s3().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})

@@ -12,6 +12,7 @@ import io
 import posixpath
 import shutil
 import tarfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -133,3 +134,26 @@ def check_compatible(metadata: ModelMetadata | None, *, where: str) -> None:
             f"review-scorer tokenizes with {TOKENIZER_VERSION!r}; retrain it with "
             "`review-scorer train`"
         )
+
+
+@dataclass(frozen=True)
+class Artifact:
+    bucket: str
+    key: str
+    size: int  # of the .tar.gz object
+    etag: str
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one :meth:`ModelLoader.load` did. ``source``: ``memory`` (the model already loaded,
+    its ETag unchanged), ``disk`` (this environment's /tmp copy) or ``s3`` (downloaded)."""
+
+    etag: str
+    source: str
+    seconds: float
+    model_bytes: int
