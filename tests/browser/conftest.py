@@ -87,8 +87,9 @@ def _served_url(process: subprocess.Popen[bytes], out: Path, log: Path) -> str:
     pytest.fail(f"serve did not start: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+def chromium(*arguments: str) -> WebDriver:
+    """Debian's Chromium, headless, in a window of :data:`WINDOW`, with ``arguments`` (command
+    line switches) added; the caller quits it."""
     if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
         pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed: run `make browser`")
     options = Options()
@@ -98,7 +99,14 @@ def browser() -> Iterator[WebDriver]:
     options.add_argument("--disable-dev-shm-usage")  # containers' /dev/shm is small
     if os.geteuid() == 0:
         options.add_argument("--no-sandbox")  # Chromium's sandbox refuses to run as root
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    for argument in arguments:
+        options.add_argument(argument)
+    return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    driver = chromium()
     try:
         yield driver
     finally:
