@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -130,6 +130,15 @@ def put_json_if(bucket: str, key: str, document: str, *, etag: str | None = None
             return False
         raise
     return True
+
+
+def claim_json(bucket: str, key: str, document: str, may_take_over: Callable[[Any], bool]) -> bool:
+    """Write ``document`` if the key is absent, or over the one there if ``may_take_over`` of it
+    says so (only if it is still that one): of racing writers, exactly one wins."""
+    if put_json_if(bucket, key, document):
+        return True
+    held, etag = read_json_and_etag(bucket, key)
+    return may_take_over(held) and put_json_if(bucket, key, document, etag=etag)
 
 
 def read_json_and_etag(bucket: str, key: str) -> tuple[Any, str]:

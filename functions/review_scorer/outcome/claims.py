@@ -41,14 +41,13 @@ def is_taken(bucket: str, job: str, owner: str) -> bool:
 
 def claim(bucket: str, job: str, owner: str) -> bool:
     """Take the claim for ``owner``; False if someone else holds it or it was published."""
-    key = notified_key(job)
     mine = Claim(state="claimed", owner=owner, at=time.time()).model_dump_json()
-    if s3.put_json_if(bucket, key, mine):
-        return True
-    document, etag = s3.read_json_and_etag(bucket, key)
-    if _may_take_over(Claim.model_validate(document), owner):
-        return s3.put_json_if(bucket, key, mine, etag=etag)
-    return False
+    return s3.claim_json(
+        bucket,
+        notified_key(job),
+        mine,
+        lambda held: _may_take_over(Claim.model_validate(held), owner),
+    )
 
 
 def mark_published(bucket: str, job: str, owner: str, message_id: str) -> None:

@@ -32,18 +32,18 @@ class JobClaim(BaseModel):
 def claim(bucket: str, file: str, owner: str) -> bool:
     """Claim ``file`` for a job ``owner`` is about to start; False when it is in a job already,
     or another live invocation holds it."""
-    key = job_claim_key(file)
     mine = JobClaim(state="claimed", owner=owner, at=time.time()).model_dump_json()
-    if s3.put_json_if(bucket, key, mine):
-        return True
-    document, etag = s3.read_json_and_etag(bucket, key)
+    return s3.claim_json(bucket, job_claim_key(file), mine, lambda held: _free(held, owner))
+
+
+def _free(document: object, owner: str) -> bool:
+    """A claim may be taken over unless it names a job that exists, or another live invocation
+    holds it."""
     held = JobClaim.model_validate(document)
     if held.job and sagemaker.describe_transform_job(held.job):
         return False
     free = held.state == "released" or held.owner == owner
-    if free or time.time() - held.at > STALE_CLAIM_SECONDS:
-        return s3.put_json_if(bucket, key, mine, etag=etag)
-    return False
+    return free or time.time() - held.at > STALE_CLAIM_SECONDS
 
 
 def assign(bucket: str, file: str, owner: str, job: str) -> None:
