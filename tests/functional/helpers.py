@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,21 +113,31 @@ def intake_event(stack: LocalModeStack, s3_event: dict[str, Any]) -> dict[str, A
 
 
 @contextlib.contextmanager
-def handled_uploads() -> Iterator[list[str]]:
-    """What StartScoring did with each upload, as its "upload message handled" log lines say."""
-    results: list[str] = []
+def log_records(keep: Callable[[logging.LogRecord], bool]) -> Iterator[list[logging.LogRecord]]:
+    """The records the app's logger writes in the block that ``keep`` accepts."""
+    records: list[logging.LogRecord] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage() == "upload message handled":
-                results.extend(record.__dict__["results"])
+            if keep(record):
+                records.append(record)
 
     collector = Collect()
     logger.addHandler(collector)  # Powertools forwards to logging
     try:
-        yield results
+        yield records
     finally:
         logger.removeHandler(collector)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def handled_uploads() -> Iterator[list[str]]:
+    """What StartScoring did with each upload, as its "upload message handled" log lines say."""
+    results: list[str] = []
+    with log_records(lambda r: r.getMessage() == "upload message handled") as records:
+        yield results
+    for record in records:
+        results.extend(record.__dict__["results"])
 
 
 def run_start_scoring(

@@ -21,11 +21,11 @@ import requests
 from review_scorer import bucket_keys
 from review_scorer.api import classify
 from review_scorer.model import loader
-from review_scorer.observability import logger
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import LocalModeStack
 from tests.conftest import batch_config, write_csv
 from tests.functional.api_client import Answer, api_event, call, error_of, post_json
+from tests.functional.helpers import log_records
 
 NAMES = "-1=negative,0=neutral,1=positive"
 REVIEWS = [
@@ -176,22 +176,9 @@ def test_an_unexpected_error_is_a_500_logged_with_its_traceback_and_shown_withou
     assert "private" not in record.getMessage()
 
 
-@contextlib.contextmanager
-def logged_errors() -> Iterator[list[logging.LogRecord]]:
+def logged_errors() -> contextlib.AbstractContextManager[list[logging.LogRecord]]:
     """The ERROR records the app's logger writes in the block."""
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.levelno >= logging.ERROR:
-                records.append(record)
-
-    collector = Collect()
-    logger.addHandler(collector)  # Powertools forwards to logging
-    try:
-        yield records
-    finally:
-        logger.removeHandler(collector)  # type: ignore[attr-defined]
+    return log_records(lambda record: record.levelno >= logging.ERROR)
 
 
 # --- POST /api/uploads and GET /api/files/<name> -------------------------------------------------
