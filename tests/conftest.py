@@ -27,6 +27,24 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("cache"))
 
 
+# The review threshold the threshold model records: the demo model scores most of the sample's
+# rows above it and a few below (0.73 to 0.9999).
+RECORDED_THRESHOLD = 0.999
+
+
+@pytest.fixture(scope="session")
+def threshold_model(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model packaged again with a review threshold recorded (RECORDED_THRESHOLD), as a
+    model trained for a target accuracy has one: what a stack's ``ReviewThreshold=model`` uses."""
+    from review_scorer.model.artifact import package, unpack
+
+    folder = tmp_path_factory.mktemp("threshold-model")
+    model_bin, metadata = unpack(demo_model, folder / "unpacked")
+    assert metadata is not None
+    recorded = metadata.model_copy(update={"review_threshold": RECORDED_THRESHOLD})
+    return package(model_bin, recorded, folder / "model.tar.gz")
+
+
 def batch_config(**overrides: Any) -> StackConfig:
     """A stack whose files all go to transform jobs: the fast path off (most tests are about
     the jobs; the fast path's tests turn it on)."""

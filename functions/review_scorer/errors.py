@@ -105,6 +105,13 @@ class TransformJobRejectedError(ScoringError):
     code = "TRANSFORM_JOB_REJECTED"
 
 
+class ModelUnreadableError(ScoringError):
+    """StartScoring may not or cannot read the stack model's artifact for its review threshold
+    (denied, or no such object): a retry cannot fix it, the stack's configuration can."""
+
+    code = "MODEL_UNREADABLE"
+
+
 class NoTransformCapacityError(ScoringError):
     """The account's transform-instance quota for the instance type is 0: no wait can help."""
 

@@ -12,6 +12,11 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from review_scorer.errors import ConfigurationError
+from review_scorer.results.needs_review import (
+    MODEL,
+    ReviewThresholdChoice,
+    parse_review_threshold,
+)
 from review_scorer.transform.jobs import JOB_PREFIX_MAX, JOB_PREFIX_PATTERN
 from review_scorer.upload.csv_reader import Limits
 
@@ -47,6 +52,11 @@ class Settings(BaseModel):
     top_k: int = Field(default=1, ge=1, le=10, description="labels asked of the model per row")
     label_names: str = Field(
         default="", description="optional mapping of model labels to names: -1=negative,0=neutral"
+    )
+    review_threshold: str = Field(
+        default=MODEL,
+        description="rows whose printed top probability is below it are marked needs_review: "
+        "model (the threshold the model recorded, if any), off, or a decimal in (0, 1]",
     )
     max_reject_share: float = Field(
         default=0.05, ge=0.0, le=1.0, description="more rejected rows than this: file refused"
@@ -91,6 +101,17 @@ class Settings(BaseModel):
     def _mapping_parses(cls, value: str) -> str:
         parse_label_names(value)
         return value
+
+    @field_validator("review_threshold")
+    @classmethod
+    def _threshold_parses(cls, value: str) -> str:
+        parse_review_threshold(value)  # REVIEW_THRESHOLD_PATTERN, the template's too
+        return value
+
+    @property
+    def review_threshold_choice(self) -> ReviewThresholdChoice:
+        """``review_threshold`` parsed: a number, ``"model"``, or None for ``off``."""
+        return parse_review_threshold(self.review_threshold)
 
     @property
     def label_map(self) -> dict[str, str]:

@@ -29,7 +29,15 @@ SETTING_OPTIONS = {
         "--job-max-bytes",
         "staged bytes one shared transform job may take (default: 268435456, 256 MiB)",
     ),
+    "review_threshold": (
+        "--review-threshold",
+        "mark rows whose printed top probability is below X for review: a needs_review "
+        "column, and rows.needs_review in the summary (default: model, the threshold the model "
+        "recorded, if any; off: none; X: a number in (0, 1])",
+    ),
 }
+# Settings given as text, not as whole numbers: their metavar.
+TEXT_SETTINGS = {"review_threshold": "{model,off,X}"}
 
 
 def register_local(commands: Any) -> None:
@@ -46,7 +54,8 @@ def register_local(commands: Any) -> None:
         "with ResourceLimitExceeded (default: unlimited; 0: no job can start)",
     )  # fmt: skip
     for field, (option, help_text) in SETTING_OPTIONS.items():
-        run.add_argument(option, dest=field, type=_setting(field), metavar="N", help=help_text)
+        metavar = TEXT_SETTINGS.get(field, "N")
+        run.add_argument(option, dest=field, type=_setting(field), metavar=metavar, help=help_text)
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are saved")
     run.add_argument(
         "--json",
@@ -77,24 +86,26 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {f: getattr(args, f) for f in SETTING_OPTIONS if getattr(args, f, None) is not None}
 
 
-def _setting(field: str) -> Callable[[str], int]:
-    """The argparse type of the option for ``field``: an int that Settings takes for it (checked
-    by the StackConfig it goes to, so argparse reports a refused value as a usage error)."""
+def _setting(field: str) -> Callable[[str], int | str]:
+    """The argparse type of the option for ``field``: an int (the text, for
+    :data:`TEXT_SETTINGS`) that Settings takes for it (checked by the StackConfig it goes to, so
+    argparse reports a refused value as a usage error)."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> int | str:
         from pydantic import ValidationError
 
         from review_scorer_local.stack_config import StackConfig
 
         try:
-            value = int(text)
+            value = text if field in TEXT_SETTINGS else int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         override: dict[str, Any] = {field: value}
         try:
             StackConfig(**override)
         except ValidationError as error:
-            raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
+            message = error.errors()[0]["msg"].removeprefix("Value error, ")
+            raise argparse.ArgumentTypeError(message) from None
         return value
 
     return parse

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any, TextIO
 
-from review_scorer.results.join import RESULT_COLUMNS
+from review_scorer.results.result_columns import NEEDS_REVIEW_COLUMN, RESULT_COLUMNS
 from review_scorer_local.file_results import FileResult
 
 
@@ -26,6 +26,8 @@ def outcome_line(result: FileResult) -> str:
     )
     if summary["labels"]:
         text += "  labels: " + ", ".join(f"{k}={v}" for k, v in summary["labels"].items())
+    if rows.get("needs_review") is not None:
+        text += f"  needs review: {rows['needs_review']} (below {summary['review_threshold']})"
     if summary.get("error"):
         error = summary["error"]
         where = f" (line {error['line']})" if error.get("line") else ""
@@ -39,7 +41,8 @@ def print_table(path: Path, review_column: str, out: TextIO, limit: int = 25) ->
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
-        picks = [0, header.index(review_column), *(header.index(c) for c in RESULT_COLUMNS)]
+        shown = [*RESULT_COLUMNS, *([NEEDS_REVIEW_COLUMN] if NEEDS_REVIEW_COLUMN in header else [])]
+        picks = [0, header.index(review_column), *(header.index(c) for c in shown)]
         rows = [[header[i] for i in picks]]
         for number, row in enumerate(reader):
             if number == limit:

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,14 +55,20 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(demo_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """``review-scorer serve --port 0`` until the module's tests are done; then SIGTERM, and
-    it must stop cleanly (exit status 0)."""
-    folder = tmp_path_factory.mktemp("serve")
+    """``review-scorer serve --port 0`` with the demo model until the module's tests are done."""
+    with serving(demo_model, tmp_path_factory.mktemp("serve")) as site:
+        yield site
+
+
+@contextmanager
+def serving(model: Path, folder: Path) -> Iterator[Served]:
+    """``review-scorer serve --port 0 --model MODEL``, its output in ``folder``; then SIGTERM,
+    and it must stop cleanly (exit status 0)."""
     out, log = folder / "stdout.txt", folder / "stderr.txt"
     command = [sys.executable, "-m", "review_scorer_local", "serve", "--port", "0"]
     with out.open("w") as stdout, log.open("w") as stderr:
         process = subprocess.Popen(
-            [*command, "--model", str(demo_model)],
+            [*command, "--model", str(model)],
             stdout=stdout,
             stderr=stderr,
             env={**os.environ, "REVIEW_SCORER_CACHE": str(folder / "cache")},

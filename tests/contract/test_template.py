@@ -20,6 +20,7 @@ import pytest
 from cfn import FUNCTIONS_DIR, REPO
 
 from review_scorer import bucket_keys
+from review_scorer.results.needs_review import REVIEW_THRESHOLD_PATTERN, parse_review_threshold
 from review_scorer.settings import Settings
 from review_scorer.transform import jobs
 
@@ -334,10 +335,19 @@ def test_sweep_function_alone_runs_on_the_standard_scheduled_event(
 # --- configuration: Settings and template cannot drift ------------------------------------------
 
 
+# Settings only some functions are given: the others never read them (PublishResults and the
+# Sweep take each file's review threshold from its manifest, decided by StartScoring).
+ONLY_FOR = {"review_threshold": {START, API}}
+
+
+def settings_of(function: str) -> list[str]:
+    """The Settings fields the template sets for ``function``."""
+    return [f for f in Settings.model_fields if function in ONLY_FOR.get(f, {function})]
+
+
 def test_every_setting_is_set_for_every_function(
     functions: dict[str, dict[str, Any]], defaults: dict[str, Any]
 ) -> None:
-    expected = {field.upper() for field in Settings.model_fields}
     powertools = {
         "POWERTOOLS_SERVICE_NAME": "review-scorer",
         "POWERTOOLS_METRICS_NAMESPACE": "ReviewScorer",
@@ -346,7 +356,10 @@ def test_every_setting_is_set_for_every_function(
     assert set(functions) == {START, PUBLISH, SWEEP, API}
     for name, function in functions.items():
         variables = cfn.resolve(function["Environment"]["Variables"], defaults)
+        expected = {field.upper() for field in settings_of(name)}
         assert expected <= set(variables), f"{name} misses {expected - set(variables)}"
+        unread = {field.upper() for field in Settings.model_fields} - expected
+        assert not unread & set(variables), f"{name} is given {unread & set(variables)}"
         assert {k: variables.get(k) for k in powertools} == powertools, name
 
 
@@ -380,7 +393,7 @@ def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
         raw = function["Environment"]["Variables"]
         env = cfn.resolve(raw, values)
         # When the function loads its settings from that environment
-        settings = Settings.model_validate({f: env[f.upper()] for f in Settings.model_fields})
+        settings = Settings.model_validate({f: env[f.upper()] for f in settings_of(name)})
         # Then the stack's names are the template's
         assert settings.bucket_name == _bucket_name(template, values)
         assert settings.topic_arn == "<NotificationTopic>"
@@ -389,7 +402,7 @@ def test_every_setting_has_the_codes_default_and_bounds_in_the_template(
         assert settings.intake_queue_url == "<IntakeQueue>"
         assert settings.data_key_arn == "<DataKey.Arn>"  # the API's presigned POST pins it
         for field, info in Settings.model_fields.items():
-            if field in STACK_NAMED:
+            if field in STACK_NAMED or field not in settings_of(name):
                 continue
             # and every other setting defaults to the code's default (Settings is the truth)
             assert getattr(settings, field) == info.default, f"{name}: {field}"
@@ -440,6 +453,33 @@ def test_top_k_and_label_names_parameters_match_settings(template: dict[str, Any
     label_names = template["Parameters"]["LabelNames"]
     assert (label_names["Type"], label_names["Default"]) == ("String", "")
     assert label_names["Description"] == ("optional mapping like -1=negative,0=neutral,1=positive")
+
+
+def test_review_threshold_parameter_accepts_exactly_what_settings_accept(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    # Given the ReviewThreshold parameter
+    parameter = template["Parameters"]["ReviewThreshold"]
+    # Then it defaults as Settings does, to the model's own threshold, and says what it does
+    assert (parameter["Type"], parameter["Default"]) == ("String", "model")
+    assert parameter["Default"] == Settings.model_fields["review_threshold"].default
+    assert "needs_review" in parameter["Description"] and "off" in parameter["Description"]
+    # and CloudFormation refuses exactly the values the functions would refuse at run time
+    pattern = parameter["AllowedPattern"]
+    assert pattern == REVIEW_THRESHOLD_PATTERN
+    accepted = ["model", "off", "1", "1.0", "1.", "0.6", ".6", "0.05", "0.000001", "0.999999"]
+    refused = ["", "0", "0.0", ".0", "1.5", "2", "-0.5", "1e-3", "Model", "OFF", " 0.6", "0,6"]
+    for value in accepted:
+        assert re.fullmatch(pattern, value), value
+        parse_review_threshold(value)
+    for value in refused:
+        assert not re.fullmatch(pattern, value), value
+        with pytest.raises(ValueError):
+            parse_review_threshold(value)
+    # and only the functions that decide a threshold are given it
+    for name, function in functions.items():
+        given = function["Environment"]["Variables"].get("REVIEW_THRESHOLD")
+        assert given == ({"Ref": "ReviewThreshold"} if name in (START, API) else None), name
 
 
 def test_job_name_prefix_parameter_accepts_only_what_settings_accept(

@@ -7,11 +7,13 @@ inside a shared job fails its own file only.
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +22,8 @@ from review_scorer.transform import jobs
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import LocalModeStack
 from review_scorer_local.stack_config import StackConfig
-from tests.conftest import write_csv
+from tests.conftest import RECORDED_THRESHOLD, write_csv
+from tests.functional.helpers import SAMPLE
 
 WORDS = ["soft", "warm", "cheap", "torn", "lovely", "awful", "fits", "small", "large", "perfect"]
 
@@ -80,6 +83,45 @@ def test_small_files_are_scored_in_the_function_exactly_as_a_job_scores_them(
     assert [{k: v for k, v in m.items() if k not in varying} for m in fast] == [
         {k: v for k, v in m.items() if k not in varying} for m in batch
     ]
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_rows_marked_for_review_are_the_same_on_the_fast_path_and_in_a_job(
+    tmp_path: Path, threshold_model: Path
+) -> None:
+    # Given the sample and 2 other files, and a model that recorded a review threshold
+    files = [SAMPLE, *store_files(tmp_path / "in", 2, 20)]
+    # When they are scored on the fast path and by transform jobs, the stack left at "model",
+    fast = local_run(files, threshold_model, tmp_path / "fast")
+    batch = local_run(files, threshold_model, tmp_path / "batch", "--fast-path-max-rows", "0")
+    # and once more with the threshold off
+    off = local_run(files, threshold_model, tmp_path / "off", "--review-threshold", "off")
+    assert [m["scored_by"] for m in fast + batch] == ["lambda"] * 3 + ["batch-transform"] * 3
+    # Then both paths wrote the same bytes, needs_review column and all
+    for path in files:
+        name = f"{path.stem}.labeled.csv"
+        marked = (tmp_path / "fast" / name).read_bytes()
+        assert marked == (tmp_path / "batch" / name).read_bytes()
+        assert marked.split(b"\r\n", 1)[0].endswith(b",scoring_status,needs_review")
+        # and without a threshold the file is the same but for that column
+        rows = csv_rows(tmp_path / "fast" / name)
+        unmarked = [{k: v for k, v in row.items() if k != "needs_review"} for row in rows]
+        assert unmarked == csv_rows(tmp_path / "off" / name)
+    # and the summaries count the same rows, below the model's threshold
+    counted = [review_counts(m) for m in fast]
+    assert counted == [review_counts(m) for m in batch]
+    assert {t for t, _ in counted} == {RECORDED_THRESHOLD} and counted[0][1] > 0
+    assert {review_counts(m) for m in off} == {(None, None)}
+
+
+def review_counts(summary: dict[str, Any]) -> tuple[Any, Any]:
+    """A summary's threshold and the rows it marked."""
+    return summary["review_threshold"], summary["rows"]["needs_review"]
 
 
 @pytest.mark.parametrize("stack_config", [StackConfig(fast_path_max_rows=20)])

@@ -55,7 +55,13 @@ def test_sample_file_comes_back_labeled_row_by_row(
     # and the one SNS message tells the outcome
     (note,) = result.notifications
     assert note.attributes == {"status": "SUCCEEDED", "error_code": "NONE"}
-    assert note.body["rows"] == {"total": 20, "scored": 18, "empty": 2, "rejected": 0}
+    assert note.body["rows"] == {
+        "total": 20,
+        "scored": 18,
+        "empty": 2,
+        "rejected": 0,
+        "needs_review": None,
+    }
     assert sum(note.body["labels"].values()) == 18
     assert note.body["results"] == "s3://review-scorer-local/results/reviews.labeled.csv"
     assert note.body["source"] == "s3://review-scorer-local/incoming/reviews.csv"

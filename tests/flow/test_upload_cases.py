@@ -191,7 +191,13 @@ def test_spreadsheet_delimiters_are_detected_and_reported(
 
 def test_a_few_bad_rows_are_rejected_and_counted(outcomes: dict[str, Any]) -> None:
     line = scored(outcomes, "some_bad_rows.csv", 41)
-    assert line["rows"] == {"total": 41, "scored": 40, "empty": 0, "rejected": 1}
+    assert line["rows"] == {
+        "total": 41,
+        "scored": 40,
+        "empty": 0,
+        "rejected": 1,
+        "needs_review": None,
+    }
     assert line["rejects"].endswith("/results/some_bad_rows.rejects.csv")
 
 
@@ -217,4 +223,10 @@ def test_missing_value_words_are_scored_as_text(outcomes: dict[str, Any]) -> Non
 
 def test_empty_reviews_are_kept_and_marked(outcomes: dict[str, Any]) -> None:
     line = scored(outcomes, "empty_reviews.csv", 3)
-    assert line["rows"] == {"total": 3, "scored": 1, "empty": 2, "rejected": 0}
+    assert line["rows"] == {
+        "total": 3,
+        "scored": 1,
+        "empty": 2,
+        "rejected": 0,
+        "needs_review": None,
+    }

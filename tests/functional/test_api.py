@@ -23,7 +23,7 @@ from review_scorer.api import classify
 from review_scorer.model import loader
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.stack import LocalModeStack
-from tests.conftest import batch_config, write_csv
+from tests.conftest import RECORDED_THRESHOLD, batch_config, write_csv
 from tests.functional.api_client import Answer, api_event, call, error_of, post_json
 from tests.functional.helpers import log_records
 
@@ -136,6 +136,59 @@ def test_classify_gives_exactly_the_labels_and_probabilities_of_the_labeled_csv(
         assert [row[c] for c in label_cells] == prediction["labels"]
         assert [float(row[c]) for c in prob_cells] == prediction["probabilities"]
         assert [row[c] for c in prob_cells] == [f"{p:.6f}" for p in prediction["probabilities"]]
+
+
+def test_classify_marks_texts_whose_printed_probability_is_below_the_requested_threshold(
+    stack: LocalModeStack,
+) -> None:
+    # Given the top probabilities of the reviews, and a threshold at their median
+    plain = classify_texts(stack, REVIEWS, k=3).body
+    tops = sorted(p["probabilities"][0] for p in plain["predictions"] if p["probabilities"])
+    threshold = tops[len(tops) // 2]
+    # When the same reviews are classified with that threshold
+    request = {"texts": REVIEWS, "k": 3, "review_threshold": threshold}
+    answer = api(stack, post_json("/api/classify", request)).body
+    # Then the answer names it and marks each scored text below it, the same rule as the CSV's
+    assert answer["review_threshold"] == threshold
+    marks = []
+    for before, prediction in zip(plain["predictions"], answer["predictions"], strict=True):
+        if prediction["scoring_status"] == "empty":
+            assert "needs_review" not in prediction
+            continue
+        assert {k: v for k, v in prediction.items() if k != "needs_review"} == before
+        assert prediction["needs_review"] == (prediction["probabilities"][0] < threshold)
+        marks.append(prediction["needs_review"])
+    assert True in marks and False in marks
+
+
+def test_without_a_threshold_the_answer_marks_nothing(stack: LocalModeStack) -> None:
+    # the demo model recorded no threshold, and the stack is left at ReviewThreshold=model
+    answer = classify_texts(stack, REVIEWS[:1]).body
+    assert answer["review_threshold"] is None
+    assert "needs_review" not in answer["predictions"][0]
+    # "off" in the request turns a stack's threshold off too
+    request = {"texts": REVIEWS[:1], "review_threshold": "off"}
+    off = api(stack, post_json("/api/classify", request), REVIEW_THRESHOLD="0.9").body
+    assert off["review_threshold"] is None and "needs_review" not in off["predictions"][0]
+
+
+def test_the_stacks_threshold_is_the_default_and_model_asks_for_the_models(
+    stack: LocalModeStack, threshold_model: Path
+) -> None:
+    # Given a stack whose ReviewThreshold is 0.9, and whose model recorded 0.999
+    key = bucket_keys.model_key(stack.config.model_name)
+    stack.client("s3").upload_file(str(threshold_model), stack.config.bucket, key)
+    texts = {"texts": REVIEWS[:1]}
+    # When a request names no threshold, Then the stack's applies
+    default = api(stack, post_json("/api/classify", texts), REVIEW_THRESHOLD="0.9").body
+    assert default["review_threshold"] == 0.9
+    assert default["predictions"][0]["needs_review"] is False
+    # and "model" asks for the model's own
+    request = {**texts, "review_threshold": "model"}
+    model = api(stack, post_json("/api/classify", request), REVIEW_THRESHOLD="0.9").body
+    assert model["review_threshold"] == RECORDED_THRESHOLD
+    probability = model["predictions"][0]["probabilities"][0]
+    assert model["predictions"][0]["needs_review"] == (probability < RECORDED_THRESHOLD)
 
 
 def test_a_missing_model_is_unavailable(stack: LocalModeStack) -> None:

@@ -63,7 +63,13 @@ def test_completed_job_writes_the_labeled_csv_and_one_message(
     assert message["status"] == "SUCCEEDED"
     assert message["attributes"] == {"status": "SUCCEEDED", "error_code": "NONE"}
     assert message["results"] == f"s3://{stack.config.bucket}/{LABELED}"
-    assert message["rows"] == {"total": 3, "scored": 2, "empty": 1, "rejected": 0}
+    assert message["rows"] == {
+        "total": 3,
+        "scored": 2,
+        "empty": 1,
+        "rejected": 0,
+        "needs_review": None,
+    }
     assert message["labels"] == {"1": 1, "-1": 1}
     assert message["job"] == started_job
     assert message["model"] == stack.config.model_name

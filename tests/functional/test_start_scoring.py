@@ -44,7 +44,13 @@ def test_upload_with_a_space_in_its_key_is_staged_and_its_job_started(
     ]
     manifest = json.loads(read_object(stack, f"staging/{name}/manifest.json"))
     assert manifest["source"]["key"] == "incoming/customer reviews 2026-11.csv"
-    assert manifest["rows"] == {"total": 3, "scored": 2, "empty": 1, "rejected": 0}
+    assert manifest["rows"] == {
+        "total": 3,
+        "scored": 2,
+        "empty": 1,
+        "rejected": 0,
+        "needs_review": None,
+    }
     assert manifest["columns"] == ["id", "review_body", "stars"]
     assert sns_messages(stack) == []  # nothing to announce until the job ends
 
@@ -100,7 +106,13 @@ def test_file_with_only_empty_reviews_completes_without_a_job(stack: LocalModeSt
     assert run_start_scoring(stack, event) == ["completed"]
     (message,) = sns_messages(stack)
     assert message["status"] == "SUCCEEDED"
-    assert message["rows"] == {"total": 2, "scored": 0, "empty": 2, "rejected": 0}
+    assert message["rows"] == {
+        "total": 2,
+        "scored": 0,
+        "empty": 2,
+        "rejected": 0,
+        "needs_review": None,
+    }
     assert message["job"] is None
     labeled = read_object(stack, "results/customer reviews 2026-11.labeled.csv").decode()
     assert labeled.splitlines() == [
@@ -186,5 +198,11 @@ def test_csv_gz_upload_is_decompressed_staged_and_its_job_started(stack: LocalMo
     ]
     manifest = json.loads(read_object(stack, f"staging/{name}/manifest.json"))
     assert manifest["source"]["key"] == "incoming/customer reviews 2026-11.csv.gz"
-    assert manifest["rows"] == {"total": 3, "scored": 2, "empty": 1, "rejected": 0}
+    assert manifest["rows"] == {
+        "total": 3,
+        "scored": 2,
+        "empty": 1,
+        "rejected": 0,
+        "needs_review": None,
+    }
     assert sns_messages(stack) == []

@@ -12,7 +12,7 @@ from review_scorer_local.cli import main
 from review_scorer_local.flow import LocalFlow
 from review_scorer_training.fasttext_local import Hyperparameters, train_model
 from review_scorer_training.synthetic import corpus
-from tests.conftest import batch_config, read_csv, write_csv
+from tests.conftest import RECORDED_THRESHOLD, batch_config, read_csv, write_csv
 from tests.functional.helpers import SAMPLE
 
 NAMES = "-1=negative,0=neutral,1=positive"
@@ -187,8 +187,12 @@ def test_malformed_label_names_are_a_usage_error(
     [
         (batch_config(), []),
         (batch_config(top_k=3, label_names=NAMES), ["--top-k", "3", f"--label-names={NAMES}"]),
+        (
+            batch_config(top_k=3, review_threshold="0.9995"),
+            ["--top-k", "3", "--review-threshold", "0.9995"],
+        ),
     ],
-    ids=["defaults", "top-3-with-label-names"],
+    ids=["defaults", "top-3-with-label-names", "top-3-with-a-review-threshold"],
 )
 def test_score_writes_byte_for_byte_what_the_pipeline_writes(
     flow: LocalFlow, demo_model: Path, tmp_path: Path, options: list[str]
@@ -203,8 +207,13 @@ def test_score_writes_byte_for_byte_what_the_pipeline_writes(
     # Then both results are the same bytes
     expected = result.labeled_csv.read_bytes()
     assert out.read_bytes() == expected
-    if options:  # and the options did show: names, and the third label
-        assert b"positive" in expected and b"probability_3" in expected.split(b"\n", 1)[0]
+    header = expected.split(b"\r\n", 1)[0]
+    if "--label-names" in " ".join(options):  # and the options did show: names, third label
+        assert b"positive" in expected and b"probability_3" in header
+    if "--review-threshold" in options:
+        assert header.endswith(
+            b"scoring_status,needs_review,label_2,probability_2,label_3,probability_3"
+        )
 
 
 def test_a_row_with_too_many_fields_is_left_out_and_reported(
@@ -218,3 +227,58 @@ def test_a_row_with_too_many_fields_is_left_out_and_reported(
     captured = capsys.readouterr()
     assert "3 rows: 1 scored, 1 empty, 1 rejected" in captured.out
     assert "rejected line 3:" in captured.err
+
+
+def test_score_marks_rows_below_the_models_recorded_threshold_by_default(
+    threshold_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a model that recorded a review threshold
+    out = tmp_path / "labeled.csv"
+    # When the sample is scored with it and no --review-threshold
+    assert run_cli("score", "--model", threshold_model, "--input", SAMPLE, "--output", out) == 0
+    # Then each scored row is marked by its printed probability, the others left blank
+    rows = read_csv(out)
+    assert list(rows[0])[-4:] == [
+        "predicted_label",
+        "probability",
+        "scoring_status",
+        "needs_review",
+    ]
+    scored = [r for r in rows if r["scoring_status"] == "scored"]
+    marked = [r for r in scored if float(r["probability"]) < RECORDED_THRESHOLD]
+    assert [r["needs_review"] for r in rows] == [
+        ("true" if r in marked else "false") if r in scored else "" for r in rows
+    ]
+    assert 0 < len(marked) < len(scored)
+    # and the closing line says how many need review, below which threshold
+    line = capsys.readouterr().out
+    assert f", {len(marked)} to review (below {RECORDED_THRESHOLD}) -> " in line
+
+
+def test_score_review_threshold_off_or_a_number_overrides_the_models(
+    threshold_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    off, strict = tmp_path / "off.csv", tmp_path / "strict.csv"
+    common = ("score", "--model", threshold_model, "--input", SAMPLE)
+    assert run_cli(*common, "--output", off, "--review-threshold", "off") == 0
+    assert "to review" not in capsys.readouterr().out
+    assert run_cli(*common, "--output", strict, "--review-threshold", "1") == 0
+    assert "to review (below 1.0)" in capsys.readouterr().out
+    # off: the file of a model without a threshold; 1: every row not printed 1.000000 marked
+    assert "needs_review" not in read_csv(off)[0]
+    rows = read_csv(strict)
+    assert {r["needs_review"] for r in rows if r["scoring_status"] == "scored"} == {"true"}
+    assert [{k: v for k, v in r.items() if k != "needs_review"} for r in rows] == read_csv(off)
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "maybe", "-0.5"])
+def test_a_bad_review_threshold_is_a_usage_error(
+    model: Path, reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    out = tmp_path / "labeled.csv"
+    with pytest.raises(SystemExit) as exited:
+        run_cli("score", "--model", model, "--input", reviews, "--output", out,
+                "--review-threshold", value)  # fmt: skip
+    assert exited.value.code == 2
+    assert "--review-threshold" in capsys.readouterr().err
+    assert not out.exists()

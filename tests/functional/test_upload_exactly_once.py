@@ -234,7 +234,13 @@ def test_rejected_rows_are_listed_with_line_and_reason_and_left_out_of_results(
     path.write_text(f"id,review_body\n{rows}40,too,many\n41,last one\n", encoding="utf-8")
     result = flow.run_file(path, tmp_path / "out")
     assert result.summary is not None
-    assert result.summary["rows"] == {"total": 41, "scored": 40, "empty": 0, "rejected": 1}
+    assert result.summary["rows"] == {
+        "total": 41,
+        "scored": 40,
+        "empty": 0,
+        "rejected": 1,
+        "needs_review": None,
+    }
     rejects = read_object(flow.stack, "results/bad.rejects.csv").decode()
     assert rejects.splitlines() == ["line,reason", "41,the row has 3 fields but the header has 2"]
     assert result.labeled_csv is not None

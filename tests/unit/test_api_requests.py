@@ -53,11 +53,26 @@ def refused(event: dict[str, Any]) -> tuple[int, str]:
         ('{"texts": ["ok"], "k": "3"}', "INVALID_REQUEST"),
         ('{"texts": ["ok"], "k": null}', "INVALID_REQUEST"),
         ('{"texts": ["ok", "lone \\ud800 surrogate"]}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": 0}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": 1.5}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": -0.5}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": true}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": "0.5"}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": "Model"}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": NaN}', "INVALID_REQUEST"),
+        ('{"texts": ["ok"], "review_threshold": [0.5]}', "INVALID_REQUEST"),
         ("[" * 100_000 + "]" * 100_000, "INVALID_REQUEST"),
     ],
 )
 def test_a_malformed_classify_request_is_refused_with_its_code(body: str, code: str) -> None:
     assert refused(api_event("POST", CLASSIFY, body)) == (400, code)
+
+
+def test_a_bad_review_threshold_is_refused_naming_the_field_and_what_it_takes() -> None:
+    answer = call(post_json(CLASSIFY, {"texts": ["ok"], "review_threshold": 2}))
+    assert error_of(answer) == (400, "INVALID_REQUEST")
+    message = answer.body["error"]["message"]
+    assert message == '"review_threshold" must be a number above 0 and at most 1, "model" or "off"'
 
 
 def test_more_than_1000_texts_is_too_many() -> None:

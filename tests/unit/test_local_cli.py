@@ -52,6 +52,24 @@ def test_a_value_the_settings_refuse_is_a_usage_error(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("value", "parsed"), [("0.8", 0.8), ("off", None), ("model", "model")])
+def test_review_threshold_sets_the_stacks_review_threshold(value: str, parsed: object) -> None:
+    overrides = local_run_args.setting_overrides(parse("--review-threshold", value))
+    assert overrides == {"review_threshold": value}
+    assert StackConfig(**overrides).settings.review_threshold_choice == parsed
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "often"])
+def test_a_review_threshold_the_stack_would_refuse_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse("--review-threshold", value)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --review-threshold: {value!r} is not model, off or a decimal" in err
+
+
 @pytest.mark.parametrize("field", list(local_run_args.SETTING_OPTIONS))
 def test_the_help_names_the_settings_own_default(field: str) -> None:
     _, help_text = local_run_args.SETTING_OPTIONS[field]

@@ -29,6 +29,7 @@ def run_train(args: argparse.Namespace) -> int:
 @guarded
 def run_score(args: argparse.Namespace) -> int:
     from review_scorer.model.scorer import FastTextScorer
+    from review_scorer.results.needs_review import threshold_for
     from review_scorer_training.score import score_file
 
     for path, what in ((args.model, "model"), (args.input, "input")):
@@ -40,6 +41,7 @@ def run_score(args: argparse.Namespace) -> int:
     except (tarfile.TarError, EOFError, OSError) as exc:
         print(f"review-scorer: {args.model} is not a model.tar.gz: {exc}", file=sys.stderr)
         return 2
+    threshold = threshold_for(args.review_threshold, lambda: scorer.metadata)
     tally = score_file(
         scorer,
         args.input,
@@ -47,11 +49,13 @@ def run_score(args: argparse.Namespace) -> int:
         review_column=args.review_column,
         top_k=args.top_k,
         label_names=args.label_names,
+        review_threshold=threshold,
     )
     labels = ", ".join(f"{label}: {n}" for label, n in tally.labels.most_common())
+    review = "" if threshold is None else f", {tally.needs_review} to review (below {threshold})"
     print(
         f"{tally.rows} rows: {tally.scored} scored, {tally.empty} empty, "
-        f"{len(tally.rejected)} rejected ({labels or 'no labels'}) -> {args.output}"
+        f"{len(tally.rejected)} rejected ({labels or 'no labels'}){review} -> {args.output}"
     )
     for line, reason in tally.rejected[:10]:
         print(f"review-scorer: rejected line {line}: {reason}", file=sys.stderr)
@@ -68,6 +72,16 @@ def label_names(value: str) -> dict[str, str]:
         return parse_label_names(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{exc} (expected e.g. -1=negative,1=positive)") from None
+
+
+def review_threshold(value: str) -> float | str | None:
+    """``--review-threshold``, parsed as the stack's ReviewThreshold parameter is; bad -> 2."""
+    from review_scorer.results.needs_review import parse_review_threshold
+
+    try:
+        return parse_review_threshold(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: Any) -> None:
@@ -90,6 +104,12 @@ def register(subparsers: Any) -> None:
     score.add_argument(
         "--label-names", type=label_names, default={}, metavar="LABEL=NAME,...",
         help="names shown for labels, as the stack's LabelNames: -1=negative,0=neutral",
+    )  # fmt: skip
+    score.add_argument(
+        "--review-threshold", type=review_threshold, default="model", metavar="{model,off,X}",
+        help="mark rows whose printed top probability is below X for review (a needs_review "
+        "column), as the stack's ReviewThreshold: model (the default) takes the threshold the "
+        "model recorded, if any; off marks none",
     )  # fmt: skip
     score.set_defaults(run=run_score)
 

@@ -23,7 +23,8 @@ from typing import IO
 
 from review_scorer.errors import SourceChangedError
 from review_scorer.model.scorer import FastTextScorer
-from review_scorer.results.join import JoinTally, ResultColumns, write_labeled_csv
+from review_scorer.results.join import write_labeled_csv
+from review_scorer.results.result_columns import JoinTally, ResultColumns
 from review_scorer.transform.predictions import Prediction, prediction_from
 from review_scorer.transform.records import record
 from review_scorer.upload.csv_reader import Row, read_table
@@ -39,6 +40,7 @@ class ScoreTally:
     empty: int = 0
     labels: Counter[str] = field(default_factory=Counter)
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason), no text
+    needs_review: int | None = None  # rows marked for review; None: no threshold applied
 
 
 def _spool(
@@ -74,11 +76,15 @@ def score_file(
     review_column: str = "review_body",
     top_k: int = 1,
     label_names: Mapping[str, str] | None = None,
+    review_threshold: float | None = None,
 ) -> ScoreTally:
-    """Score ``source`` into ``output`` (whole, or not at all); returns the tally."""
+    """Score ``source`` into ``output`` (whole, or not at all); returns the tally. With a
+    ``review_threshold``, rows are marked as the stack with that ReviewThreshold marks them."""
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
-    layout = ResultColumns(top_k=top_k, names=dict(label_names or {}))
+    layout = ResultColumns(
+        top_k=top_k, names=dict(label_names or {}), review_threshold=review_threshold
+    )
     joined = JoinTally()
     output.parent.mkdir(parents=True, exist_ok=True)
     # Beside the output (so the rename is atomic), named per process, created with the usual
@@ -106,4 +112,5 @@ def score_file(
         empty=counts.empty,
         labels=joined.labels,
         rejected=rejected,
+        needs_review=None if review_threshold is None else joined.needs_review,
     )

@@ -4,8 +4,10 @@ The fast path's scorer (:mod:`review_scorer.model.loader`: the stack's own model
 loaded once per container), the same tokenizer, the same line to fastText
 (:func:`review_scorer.model.scorer.fasttext_line` of the space-joined tokens, as staging writes
 it), and the same rounding and label names as the join
-(:func:`review_scorer.results.join.format_probability`, ``LabelNames``): a text's labels and
-probabilities are exactly the cells of its row in the labeled CSV.
+(:func:`review_scorer.results.result_columns.format_probability`, ``LabelNames``): a text's
+labels and probabilities are exactly the cells of its row in the labeled CSV, and so is its
+``needs_review`` (the rule of :mod:`review_scorer.results.needs_review`, with the request's
+threshold or the stack's ``ReviewThreshold``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from review_scorer.errors import ScoringError
 from review_scorer.model import loader
 from review_scorer.model.scorer import FastTextScorer, fasttext_line
 from review_scorer.observability import count, logger
-from review_scorer.results.join import format_probability
+from review_scorer.results.needs_review import (
+    MODEL,
+    OFF,
+    ReviewThresholdChoice,
+    needs_review,
+    threshold_for,
+)
+from review_scorer.results.result_columns import format_probability
 from review_scorer.settings import Settings
 from review_scorer.tokenizer import tokenize
 from review_scorer.transform.predictions import LABEL_PREFIX
@@ -30,13 +39,17 @@ MAX_K = 10
 
 
 def handle(request: Request, settings: Settings) -> dict[str, Any]:
-    texts, k = parse(json_object(request))
+    body = json_object(request)
+    texts, k = parse(body)
+    choice = requested_threshold(body, settings.review_threshold_choice)
     scorer = _scorer(settings)
+    threshold = threshold_for(choice, lambda: scorer.metadata)
     count("TextsClassified", len(texts))
     names = settings.label_map
     return {
         "model": settings.model_name,
-        "predictions": [predict(scorer, text, k, names) for text in texts],
+        "review_threshold": threshold,
+        "predictions": [predict(scorer, text, k, names, threshold) for text in texts],
     }
 
 
@@ -64,6 +77,25 @@ def parse(body: dict[str, Any]) -> tuple[list[str], int]:
     return texts, k
 
 
+def requested_threshold(
+    body: dict[str, Any], default: ReviewThresholdChoice
+) -> ReviewThresholdChoice:
+    """The request's ``review_threshold``: a number in (0, 1], ``"model"`` or ``"off"``;
+    absent or null, the stack's (``default``)."""
+    value = body.get("review_threshold")
+    if value is None:
+        return default
+    if value in (MODEL, OFF):
+        return MODEL if value == MODEL else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ApiError(
+            400,
+            "INVALID_REQUEST",
+            '"review_threshold" must be a number above 0 and at most 1, "model" or "off"',
+        )
+    return float(value)
+
+
 def _encodable(text: str) -> bool:
     """Whether ``text`` is UTF-8 text: JSON may escape a lone surrogate, which fastText cannot
     take (an uploaded CSV, decoded from UTF-8, never holds one)."""
@@ -74,18 +106,29 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def predict(scorer: FastTextScorer, text: str, k: int, names: dict[str, str]) -> dict[str, Any]:
-    """One text's prediction; ``names`` maps model labels (without ``__label__``) to names."""
+def predict(
+    scorer: FastTextScorer,
+    text: str,
+    k: int,
+    names: dict[str, str],
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """One text's prediction; ``names`` maps model labels (without ``__label__``) to names;
+    with a ``threshold``, whether its printed top probability is below it (``needs_review``)."""
     tokens = tokenize(text)
     if not tokens:
         return {"labels": [], "probabilities": [], "scoring_status": EMPTY}
     pairs = scorer.predict_line(fasttext_line(" ".join(tokens)), k)
     labels = [label.removeprefix(LABEL_PREFIX) for _, label in pairs]
-    return {
+    printed = [format_probability(prob) for prob, _ in pairs]
+    answer: dict[str, Any] = {
         "labels": [names.get(label, label) for label in labels],
-        "probabilities": [float(format_probability(prob)) for prob, _ in pairs],
+        "probabilities": [float(p) for p in printed],
         "scoring_status": SCORED,
     }
+    if threshold is not None and printed:
+        answer["needs_review"] = needs_review(printed[0], threshold)
+    return answer
 
 
 def _scorer(settings: Settings) -> FastTextScorer:

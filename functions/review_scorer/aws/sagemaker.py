@@ -98,10 +98,20 @@ def describe_transform_job(name: str) -> dict[str, Any] | None:
     try:
         return dict(clients.sagemaker().describe_transform_job(TransformJobName=name))
     except ClientError as exc:
-        error = exc.response["Error"]
-        if error["Code"] == "ValidationException" and "could not find" in error["Message"].lower():
+        if not_found(exc):
             return None
         raise
+
+
+def not_found(exc: ClientError) -> bool:
+    """Whether SageMaker answered that the model or job named does not exist. Its Describe
+    calls answer a ValidationException "Could not find ..." where ResourceNotFound would be
+    expected (https://github.com/aws/aws-sdk/issues/165), so both are taken."""
+    error = exc.response.get("Error", {})
+    code, message = error.get("Code"), error.get("Message") or ""
+    return code == "ResourceNotFound" or (
+        code == "ValidationException" and "could not find" in message.lower()
+    )
 
 
 def model_artifact(model_name: str) -> tuple[str, str]:

@@ -3,23 +3,37 @@ transform job (started once, maybe shared, maybe after a wait for capacity), or 
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from review_scorer import bucket_keys
-from review_scorer.aws import s3
-from review_scorer.errors import FileTooLargeError, InputError, UnsupportedFileTypeError
+from review_scorer.aws import s3, sagemaker
+from review_scorer.errors import (
+    FileTooLargeError,
+    InputError,
+    ModelUnreadableError,
+    UnsupportedFileTypeError,
+)
 from review_scorer.events import S3EventRecord
 from review_scorer.invocation import Invocation
 from review_scorer.logic import fast_path
-from review_scorer.logic.file_outcome import announce_for, refuse
+from review_scorer.logic.file_outcome import announce_for, fail, refuse
 from review_scorer.logic.job_start import StagedFile, start_jobs
 from review_scorer.logic.start_result import StartResult
+from review_scorer.model import loader
+from review_scorer.model.artifact import ModelCompatibilityError
 from review_scorer.observability import count, logger
 from review_scorer.outcome.claims import is_taken
 from review_scorer.outcome.summary import succeeded
 from review_scorer.results.labeled_file import write_labeled
+from review_scorer.results.needs_review import MODEL, threshold_for
 from review_scorer.settings import Settings
 from review_scorer.transform import job_claims, jobs
 from review_scorer.transform.manifest import Manifest, SourceObject
 from review_scorer.upload.staging import Staged, StagingTarget, spill, stage
+
+# S3's answers for an artifact that this role may not read or that is not there (HeadObject
+# answers with the bare status code: a HEAD response has no body).
+UNREADABLE = frozenset({"AccessDenied", "403", "NoSuchKey", "404", "NoSuchBucket"})
 
 
 def target_for(record: S3EventRecord, settings: Settings) -> StagingTarget:
@@ -69,6 +83,9 @@ def prepare(
     except InputError as error:
         refuse(target, error, settings, invocation)
         return StartResult.REFUSED
+    except (ModelCompatibilityError, ModelUnreadableError) as error:  # read for its threshold
+        fail(target, error, settings, invocation)
+        return StartResult.FAILED
     manifest = staged.manifest
     if manifest.rows.scored == 0:
         summary = succeeded(manifest, write_labeled(manifest, iter(())), job=None)
@@ -96,8 +113,40 @@ def _staged(target: StagingTarget, settings: Settings, invocation: Invocation) -
             "upload CSV files (a .csv.gz is decompressed)"
         )
     _check_size(target.source, settings)
+    threshold = decide_review_threshold(settings)
     hold = fast_path.rows_to_hold(settings)
-    return stage(target, settings, invocation.remaining_ms, hold_rows=hold)
+    return stage(
+        target, settings, invocation.remaining_ms, hold_rows=hold, review_threshold=threshold
+    )
+
+
+def decide_review_threshold(settings: Settings) -> float | None:
+    """The review threshold of a file staged now, kept in its manifest for the join wherever it
+    runs: the stack's number, none (``off``), or (``model``) the one the stack model's artifact
+    recorded, its metadata read without model.bin. A stack whose SageMaker Model does not exist
+    has none: its files go on to be refused by CreateTransformJob (TRANSFORM_JOB_REJECTED), as
+    before. An artifact StartScoring may not read (its role allows ``models/<ModelName>/`` only)
+    or that is gone fails the file (MODEL_UNREADABLE): redelivery cannot fix that. Other AWS
+    errors raise, and the upload's message is delivered again."""
+    choice = settings.review_threshold_choice
+    if choice == MODEL and not settings.model_name:
+        return None
+    try:
+        threshold = threshold_for(choice, lambda: loader.metadata(settings))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in UNREADABLE:
+            raise ModelUnreadableError(
+                f"StartScoring cannot read the model's artifact for its review threshold "
+                f"({code}); register the model with `review-scorer register-model`, or set "
+                "ReviewThreshold to off or a number"
+            ) from None
+        if not sagemaker.not_found(exc):
+            raise
+        logger.warning("no such model: no review threshold", model=settings.model_name)
+        return None
+    logger.info("review threshold", review_threshold=threshold, setting=settings.review_threshold)
+    return threshold
 
 
 def _check_size(source: SourceObject, settings: Settings) -> None:

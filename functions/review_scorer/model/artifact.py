@@ -50,18 +50,23 @@ class ModelMetadata(BaseModel):
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     data_fingerprint: str | None = None
+    # The lowest top-label probability a row needs to be trusted without a person (``train
+    # --target-accuracy``); a stack whose ReviewThreshold is ``model`` marks rows below it.
+    review_threshold: float | None = Field(default=None, gt=0.0, le=1.0)
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
 def package(model_bin: Path, metadata: ModelMetadata, out: Path) -> Path:
-    """Write ``out`` (a .tar.gz) with model.bin and the metadata, deterministically ordered."""
+    """Write ``out`` (a .tar.gz) with the metadata, then model.bin: a reader of the metadata
+    alone (:func:`metadata_from_stream`) stops after its few KB. Readers of both take either
+    order (artifacts packaged before had model.bin first)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(out, "w:gz") as tar:
-        tar.add(model_bin, arcname=MODEL_FILE)
         data = metadata.model_dump_json(indent=2).encode("utf-8")
         info = tarfile.TarInfo(METADATA_FILE)
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
+        tar.add(model_bin, arcname=MODEL_FILE)
     return out
 
 
@@ -94,10 +99,8 @@ def extract_stream(archive: IO[bytes], into: Path, *, max_model_bytes: int, wher
                 _refuse_above(
                     member.size, shutil.disk_usage(into).free, f"the space free in {into}"
                 )
-            elif member.size > METADATA_MAX_BYTES:
-                raise ModelCompatibilityError(
-                    f"{where}: {name} is larger than {METADATA_MAX_BYTES} bytes"
-                )
+            else:
+                _check_metadata_size(member, where)
             source = tar.extractfile(member)
             assert source is not None  # a regular file
             with (into / name).open("wb") as out:
@@ -107,6 +110,27 @@ def extract_stream(archive: IO[bytes], into: Path, *, max_model_bytes: int, wher
                 break
     if MODEL_FILE not in found:
         raise ModelCompatibilityError(f"{where} holds no {MODEL_FILE}")
+
+
+def metadata_from_stream(archive: IO[bytes], *, where: str) -> ModelMetadata | None:
+    """The metadata of a ``.tar.gz`` read once as a stream, up to its metadata member (the
+    first, in an archive :func:`package` wrote; an older one is read through model.bin, which
+    is decompressed and dropped, never stored); None when there is none (plain BlazingText)."""
+    with tarfile.open(fileobj=archive, mode="r|gz") as tar:
+        for member in tar:
+            if posixpath.normpath(member.name) == METADATA_FILE and member.isfile():
+                _check_metadata_size(member, where)
+                source = tar.extractfile(member)
+                assert source is not None  # a regular file
+                return _parse_metadata(source.read(), where)
+    return None
+
+
+def _check_metadata_size(member: tarfile.TarInfo, where: str) -> None:
+    if member.size > METADATA_MAX_BYTES:
+        raise ModelCompatibilityError(
+            f"{where}: {METADATA_FILE} is larger than {METADATA_MAX_BYTES} bytes"
+        )
 
 
 def _refuse_above(size: int, limit: int, what: str) -> None:
@@ -119,8 +143,12 @@ def read_metadata(directory: Path, *, where: str) -> ModelMetadata | None:
     path = directory / METADATA_FILE
     if not path.is_file():
         return None
+    return _parse_metadata(path.read_bytes(), where)
+
+
+def _parse_metadata(data: bytes, where: str) -> ModelMetadata:
     try:
-        return ModelMetadata.model_validate_json(path.read_text("utf-8"))
+        return ModelMetadata.model_validate_json(data)
     except ValueError as exc:
         raise ModelCompatibilityError(f"{where}: unreadable {METADATA_FILE}") from exc
 

@@ -1,11 +1,9 @@
 """The fast path's model: the transform jobs' own ``model.tar.gz``, loaded into StartScoring.
 
 A small file is scored inside StartScoring (:mod:`review_scorer.logic.fast_path`) with the
-artifact of the stack's SageMaker Model, so both paths score with one model. DescribeModel names
-it (:func:`review_scorer.aws.sagemaker.model_artifact`). SageMaker has no UpdateModel, so that
-is asked once per container (a name reused after DeleteModel is only seen by new containers;
-register-model never reuses one). The object can be replaced: its size and ETag are asked on
-every call (HeadObject), and a loaded model is reused only while its ETag is unchanged.
+artifact of the stack's SageMaker Model, so both paths score with one model. Where it is, its
+ETag and its metadata alone (the model's review threshold) come from
+:mod:`review_scorer.model.artifact_source`; a loaded model is reused while its ETag is unchanged.
 
 Only ``model.bin`` and ``review_scorer_model.json`` are taken from the archive, streamed from S3
 through :mod:`tarfile` (no copy of the ``.tar.gz`` on disk) into ``/tmp/review-scorer-model/``,
@@ -29,27 +27,34 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from review_scorer.aws import s3, sagemaker
+from review_scorer.aws import s3
 from review_scorer.model.artifact import (
     MODEL_FILE,
     Artifact,
     LoadReport,
+    ModelMetadata,
     ModelTooLargeError,
     check_compatible,
     extract_stream,
     read_metadata,
 )
+from review_scorer.model.artifact_source import ETAG_MAX_AGE_SECONDS, ArtifactSource
 from review_scorer.model.scorer import FastTextScorer
 from review_scorer.observability import logger
 from review_scorer.settings import Settings
 
-__all__ = ["LoadReport", "ModelLoader", "ModelTooLargeError", "fits", "last_load", "load", "reset"]
+__all__ = [
+    "LoadReport",
+    "ModelLoader",
+    "ModelTooLargeError",
+    "fits",
+    "last_load",
+    "load",
+    "metadata",
+    "reset",
+]
 
 MODEL_DIR = Path(tempfile.gettempdir()) / "review-scorer-model"
-# The artifact's ETag is asked at most this often: a model replaced in place is in use within
-# this time, and a busy function (the scoring API answers a 1-text request in about 0.2 ms of
-# scoring) does not pay a HeadObject round trip per request.
-ETAG_MAX_AGE_SECONDS = 30.0
 ETAG_MARKER = "artifact-etag"  # the ETag the files were extracted from; written last
 
 
@@ -60,10 +65,8 @@ class ModelLoader:
         self, directory: Path = MODEL_DIR, etag_max_age: float = ETAG_MAX_AGE_SECONDS
     ) -> None:
         self.directory = directory
-        self.etag_max_age = etag_max_age
-        self._heads: dict[tuple[str, str], tuple[float, Artifact]] = {}
+        self._source = ArtifactSource(etag_max_age)
         self.last_load: LoadReport | None = None
-        self._locations: dict[str, tuple[str, str]] = {}  # model name -> its bucket and key
         self._model_bytes: dict[str, int] = {}  # ETag -> size of its model.bin, once seen
         self._loaded: tuple[str, FastTextScorer] | None = None
         self._lock = threading.Lock()
@@ -75,7 +78,7 @@ class ModelLoader:
         if limit == 0 or not settings.model_name:
             return False
         try:
-            artifact = self._artifact(settings.model_name)
+            artifact = self._source.current(settings.model_name)
         except (ClientError, BotoCoreError, ValueError) as exc:
             reason = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else str(exc)
             logger.warning(
@@ -96,7 +99,7 @@ class ModelLoader:
         S3 and SageMaker raise (412 if the artifact is replaced while it is read)."""
         with self._lock:
             started = time.monotonic()
-            artifact = self._artifact(settings.model_name)
+            artifact = self._source.current(settings.model_name)
             scorer, source = self._scorer(artifact, settings.fast_path_max_model_bytes)
             model_bytes = self._model_bytes[artifact.etag]
             report = LoadReport(artifact.etag, source, time.monotonic() - started, model_bytes)
@@ -112,17 +115,17 @@ class ModelLoader:
             )
         return scorer
 
-    def _artifact(self, model_name: str) -> Artifact:
-        if model_name not in self._locations:
-            self._locations[model_name] = sagemaker.model_artifact(model_name)
-        bucket, key = self._locations[model_name]
-        asked = self._heads.get((bucket, key))
-        if asked is not None and time.monotonic() - asked[0] < self.etag_max_age:
-            return asked[1]
-        head = s3.head(bucket, key)
-        artifact = Artifact(bucket, key, head.size, head.etag)
-        self._heads[(bucket, key)] = (time.monotonic(), artifact)
-        return artifact
+    def metadata(self, settings: Settings) -> ModelMetadata | None:
+        """The metadata of the stack model's artifact as it is now (None: plain BlazingText),
+        checked as a loaded model's: the loaded model's if it is that artifact, else read
+        without model.bin. Raises ModelCompatibilityError, and what S3 and SageMaker raise."""
+        with self._lock:
+            artifact = self._source.current(settings.model_name)
+            if self._loaded is not None and self._loaded[0] == artifact.etag:
+                return self._loaded[1].metadata
+            found = self._source.metadata(artifact)
+        check_compatible(found, where=artifact.url)
+        return found
 
     def _scorer(self, artifact: Artifact, limit: int) -> tuple[FastTextScorer, str]:
         if self._loaded is not None and self._loaded[0] == artifact.etag:
@@ -178,6 +181,11 @@ def fits(settings: Settings) -> bool:
 def load(settings: Settings) -> FastTextScorer:
     """:meth:`ModelLoader.load` of this container's loader."""
     return _CONTAINER.load(settings)
+
+
+def metadata(settings: Settings) -> ModelMetadata | None:
+    """:meth:`ModelLoader.metadata` of this container's loader."""
+    return _CONTAINER.metadata(settings)
 
 
 def last_load() -> LoadReport | None:

@@ -47,6 +47,9 @@ class Summary(BaseModel):
         default=None, description="where the rows were scored: StartScoring itself or a job"
     )
     model: str | None = None
+    review_threshold: float | None = Field(
+        default=None, description="rows below it are needs_review (rows.needs_review); null: none"
+    )
     error: ErrorInfo | None = None
     delimiter: str | None = Field(default=None, description="as detected: comma, semicolon, tab")
     review_column: str | None = Field(default=None, description="the header's name for it")
@@ -90,9 +93,10 @@ def succeeded(manifest: Manifest, written: LabeledFile, job: str | None) -> Summ
         rejects=s3_uri(bucket, written.rejects_key) if written.rejects_key else None,
         delimiter=delimiter_name(manifest.delimiter),
         review_column=manifest.review_column,
-        rows=manifest.rows,
+        rows=manifest.rows.model_copy(update={"needs_review": written.needs_review}),
         labels=dict(written.labels.most_common()),
         job=job,
         scored_by="batch-transform" if job else "lambda",
         model=manifest.model,
+        review_threshold=manifest.review_threshold,
     )

@@ -8,18 +8,32 @@ a labeled file is either complete and aligned, or not written at all.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import IO
 
 from review_scorer.errors import PredictionCountMismatchError, SourceChangedError
 from review_scorer.results.csv_text import write_rows
-from review_scorer.transform.predictions import LABEL_PREFIX, Prediction
+from review_scorer.results.result_columns import (
+    RESULT_COLUMNS,
+    JoinTally,
+    ResultColumns,
+    format_probability,
+)
+from review_scorer.transform.predictions import Prediction
 from review_scorer.transform.row_status import REJECTED, SCORED, MarkedRange, StatusLookup
 from review_scorer.upload.csv_reader import CsvTable, Row
 
-RESULT_COLUMNS = ("predicted_label", "probability", "scoring_status")
+# The result columns' layout and cells are :mod:`.result_columns`'; named here too, where the
+# join's callers have always found them.
+__all__ = [
+    "RESULT_COLUMNS",
+    "JoinTally",
+    "ResultColumns",
+    "format_probability",
+    "labeled_rows",
+    "neutralise",
+    "write_labeled_csv",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)  # cell[:1] in it: one test per cell, "" included
@@ -37,66 +51,6 @@ def neutralise(cell: str) -> str:
     return cell
 
 
-def format_probability(p: float) -> str:
-    return f"{1.0 if p > 1.0 else p:.6f}"  # min(p, 1.0), without the call
-
-
-@dataclass(frozen=True)
-class ResultColumns:
-    """The result columns: the three of every result, then ``label_N``, ``probability_N`` for
-    N = 2..top_k (after ``scoring_status``, so the first three keep their place whatever K is).
-    Labels show their configured names (``-1`` -> ``negative``) where a mapping is given."""
-
-    top_k: int = 1
-    names: dict[str, str] = field(default_factory=dict)
-
-    def columns(self) -> list[str]:
-        extra = [c for n in range(2, self.top_k + 1) for c in (f"label_{n}", f"probability_{n}")]
-        return [*RESULT_COLUMNS, *extra]
-
-    def name(self, label: str) -> str:
-        return self.names.get(label, label)
-
-    def scored(self, prediction: Prediction) -> list[str]:
-        return self.scorer()(prediction)
-
-    def scorer(self) -> Callable[[Prediction], list[str]]:
-        """:meth:`scored` as a function for one file, which names each distinct label once."""
-        shown: dict[str, str] = {}
-        top_k = self.top_k
-
-        def name(label: str) -> str:
-            found = shown.get(label)
-            if found is None:
-                found = shown[label] = self.name(label.removeprefix(LABEL_PREFIX))
-            return found
-
-        def scored(prediction: Prediction) -> list[str]:
-            labels, probs = prediction
-            if top_k == 1 and labels:  # the usual case, in one step
-                p = probs[0]
-                return [name(labels[0]), f"{1.0 if p > 1.0 else p:.6f}", SCORED]
-            cells = ["", "", SCORED] + [""] * (2 * (top_k - 1))
-            for n, label in enumerate(labels[:top_k]):
-                at = 3 + 2 * (n - 1) if n else 0  # label_N, probability_N follow the status
-                cells[at : at + 2] = name(label), format_probability(probs[n])
-            return cells
-
-        return scored
-
-    def unscored(self, status: str) -> list[str]:
-        return ["", "", status, *([""] * (2 * (self.top_k - 1)))]
-
-
-@dataclass
-class JoinTally:
-    """What the join saw, for the summary."""
-
-    scored: int = 0
-    rows: int = 0
-    labels: Counter[str] = field(default_factory=Counter)
-
-
 def labeled_rows(
     rows: Iterator[Row],
     marks: list[MarkedRange],
@@ -110,7 +64,7 @@ def labeled_rows(
     header: they are left out here and listed, with line and reason, in the rejects CSV.
     """
     layout = layout or ResultColumns()
-    scored_cells, formula, defuse = layout.scorer(), _FORMULA_FIRST, neutralise
+    scored_cells, formula, defuse = layout.scorer(tally), _FORMULA_FIRST, neutralise
     labels = tally.labels
     # Below ``bound`` (the least first row of the ranges not yet passed) every row is scored,
     # and StatusLookup, which answers the rest, need not be asked.

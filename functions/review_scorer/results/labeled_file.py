@@ -18,7 +18,8 @@ from review_scorer.errors import (
     PredictionCountMismatchError,
     SourceChangedError,
 )
-from review_scorer.results.join import JoinTally, ResultColumns, write_labeled_csv
+from review_scorer.results.join import write_labeled_csv
+from review_scorer.results.result_columns import JoinTally, ResultColumns
 from review_scorer.transform.manifest import Manifest
 from review_scorer.transform.predictions import Prediction, parse_lines
 from review_scorer.upload.csv_reader import Limits, read_table
@@ -47,11 +48,13 @@ def read_predictions(bucket: str, manifest: Manifest, job: str) -> Iterator[Pred
 
 @dataclass(frozen=True)
 class LabeledFile:
-    """What was written: the labeled CSV's key, the rejects CSV's key (if any), label counts."""
+    """What was written: the labeled CSV's key, the rejects CSV's key (if any), label counts,
+    and the rows marked for review (None when no threshold applied)."""
 
     key: str
     rejects_key: str | None
     labels: Counter[str]
+    needs_review: int | None = None
 
 
 def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> LabeledFile:
@@ -67,7 +70,11 @@ def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> Labe
     # appears; the object appears whole when the block ends (s3_stream.StreamedObject).
     with s3_stream.StreamedObject(source.bucket, key, "text/csv; charset=utf-8") as upload:
         out = io.TextIOWrapper(upload, encoding="utf-8", newline="")
-        layout = ResultColumns(top_k=manifest.top_k, names=manifest.label_names)
+        layout = ResultColumns(
+            top_k=manifest.top_k,
+            names=manifest.label_names,
+            review_threshold=manifest.review_threshold,
+        )
         write_labeled_csv(out, table, manifest.marks, predictions, tally, layout)
         out.flush()
         out.detach()  # the upload, not the wrapper, decides when it ends
@@ -79,4 +86,5 @@ def write_labeled(manifest: Manifest, predictions: Iterator[Prediction]) -> Labe
     if manifest.rejects_key:
         rejects = rejects_key(manifest.name)
         s3.copy_version(source.bucket, manifest.rejects_key, None, rejects)
-    return LabeledFile(key=key, rejects_key=rejects, labels=tally.labels)
+    marked = None if manifest.review_threshold is None else tally.needs_review
+    return LabeledFile(key=key, rejects_key=rejects, labels=tally.labels, needs_review=marked)

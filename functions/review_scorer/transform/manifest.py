@@ -15,12 +15,14 @@ MANIFEST_SCHEMA_VERSION = 1
 
 
 class RowCounts(BaseModel):
-    """Data rows of a file by what happened to them. ``total`` = the sum of the others."""
+    """Data rows of a file by what happened to them: ``total`` = scored + empty + rejected.
+    ``needs_review``: the scored rows marked for review (null when no threshold applied)."""
 
     total: int = 0
     scored: int = 0
     empty: int = 0
     rejected: int = 0
+    needs_review: int | None = None
 
 
 class SourceObject(BaseModel):
@@ -62,6 +64,13 @@ class Manifest(BaseModel):
     rejects_key: str | None = Field(default=None, description="line and reason of rejected rows")
     top_k: int = Field(default=1, description="labels asked per row; the result has that many")
     label_names: dict[str, str] = Field(default_factory=dict, description="model label -> name")
+    review_threshold: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="rows whose printed top probability is below it are marked needs_review; "
+        "decided once, when the file was staged (a model replaced later changes nothing)",
+    )
     tokenizer_version: str
     created_at: str
 

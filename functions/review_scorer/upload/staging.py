@@ -72,9 +72,11 @@ def stage(
     settings: Settings,
     remaining_ms: Callable[[], int] = lambda: 900_000,
     hold_rows: int = 0,
+    review_threshold: float | None = None,
 ) -> Staged:
     """Stream the upload into staging shards; memory is bounded by one shard (and the held
-    rows: at most ``hold_rows``).
+    rows: at most ``hold_rows``). ``review_threshold``, decided by the caller, goes into the
+    manifest: the join marks rows with it whenever and wherever it runs.
 
     Raises an InputError when the file cannot be scored, including when the function would
     run out of time: a file is refused whole, never cut off half-way.
@@ -114,6 +116,7 @@ def stage(
         rejects_key=rejects_key,
         top_k=settings.top_k,
         label_names=settings.label_map,
+        review_threshold=review_threshold,
         tokenizer_version=TOKENIZER_VERSION,
         created_at=datetime.now(UTC).isoformat(),
     )
