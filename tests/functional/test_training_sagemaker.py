@@ -342,6 +342,29 @@ def test_sagemaker_train_dry_run_prints_every_request_with_blazingtext_hyperpara
     assert (tmp_path / "p" / "validation.txt").exists()
 
 
+def test_sagemaker_train_takes_the_settings_a_local_train_chose(
+    data: Path, tmp_path: Path, no_aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chosen = {"epoch": 17, "lr": 0.4, "dim": 25, "word_ngrams": 1, "min_count": 2,
+              "bucket": 100000}  # fmt: skip
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"hyperparameters": chosen}))
+    argv: list[str | Path] = [
+        "sagemaker-train", "--data", data, "--label-column", "sentiment", "--bucket", BUCKET,
+        "--role", ROLE, "--image", IMAGE, "--dry-run", "--job-name", JOB,
+        "--model-name", "m", "--settings-from", metrics,
+    ]  # fmt: skip
+    assert run_cli(*argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    job = next(r["params"] for r in printed["requests"] if r["operation"] == "CreateTrainingJob")
+    sent = job["HyperParameters"]
+    assert (sent["epochs"], sent["learning_rate"], sent["vector_dim"]) == ("17", "0.4", "25")
+    assert (sent["word_ngrams"], sent["min_count"], sent["buckets"]) == ("1", "2", "100000")
+    metrics.write_text("{}")
+    assert run_cli(*argv) == 2
+    assert "not the metrics.json of `review-scorer train`" in capsys.readouterr().err
+
+
 def test_the_default_names_are_unique_per_run_and_valid_for_sagemaker() -> None:
     name = bt.job_name("review-scorer-" + "x" * 80, NOW)
     assert len(name) <= 63 and name.endswith("-20261121-094500")

@@ -68,10 +68,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_train_writes_model_metrics_plot_and_the_files_it_trained_on(trained: Path) -> None:
     # Given a trained output folder / Then every promised file is there
     names = {p.name for p in trained.iterdir()}
-    assert names == {
-        "model.tar.gz", "metrics.json", "confusion_matrix.png", "train.txt", "validation.txt"
-    }  # fmt: skip
+    assert names == {"model.tar.gz", "metrics.json", "confusion_matrix.png", "coverage.png",
+                     "train.txt", "validation.txt"}  # fmt: skip
     assert (trained / "confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
+    assert (trained / "coverage.png").read_bytes().startswith(b"\x89PNG")
     first = (trained / "train.txt").read_text("utf-8").splitlines()[0]
     assert first.startswith("__label__") and first == first.lower()
     with tarfile.open(trained / "model.tar.gz") as tar:

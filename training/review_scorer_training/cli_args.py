@@ -51,7 +51,18 @@ def positive(value: str) -> int:
     return number
 
 
+def fraction(value: str) -> float:
+    number = float(value)
+    if not 0.0 < number < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), not {value}")
+    return number
+
+
 def add_data_arguments(parser: argparse.ArgumentParser, *, s3_bucket: bool = False) -> None:
+    """The data and hyperparameter options of ``train`` and (``s3_bucket``) ``sagemaker-train``.
+
+    Local training also gets :func:`add_confidence_arguments`: sagemaker-train measures nothing
+    locally, so it has no accuracy-coverage curve to choose a threshold from."""
     from review_scorer_training.fasttext_local import DEFAULT_SEED, Hyperparameters
 
     hp = Hyperparameters()
@@ -80,6 +91,36 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, s3_bucket: bool = Fal
         *names, dest="ngram_buckets", type=positive, default=hp.bucket, metavar="N",
         help="word n-gram hash buckets (default: %(default)s)",
     )  # fmt: skip
+    if not s3_bucket:
+        add_confidence_arguments(parser)
+
+
+def add_confidence_arguments(parser: argparse.ArgumentParser) -> None:
+    from review_scorer_training.tune import DEFAULT_FOLDS, DEFAULT_MAX_MODEL_BYTES, DEFAULT_SECONDS
+
+    search = parser.add_argument_group("tuning (settings searched for the data given)")
+    search.add_argument(
+        "--tune", action="store_true",
+        help="choose the hyperparameters by a search scored on inner CV folds of the training "
+        "rows (the hyperparameter options above are then not used)",
+    )  # fmt: skip
+    search.add_argument("--tune-seconds", type=float, default=DEFAULT_SECONDS, metavar="S",
+                        help="time budget of each search (default: %(default)s)")  # fmt: skip
+    search.add_argument("--tune-trials", type=positive, metavar="N",
+                        help="exactly N settings, whatever the time (reproducible)")  # fmt: skip
+    search.add_argument("--tune-folds", type=positive, default=DEFAULT_FOLDS, metavar="K",
+                        help="inner CV folds (default: %(default)s)")  # fmt: skip
+    search.add_argument(
+        "--tune-max-model-bytes", type=positive, default=DEFAULT_MAX_MODEL_BYTES, metavar="B",
+        help="settings whose model would be larger are not tried (default: %(default)s, the "
+        "stack's FastPathMaxModelBytes)",
+    )  # fmt: skip
+    confidence = parser.add_argument_group("confidence")
+    confidence.add_argument(
+        "--target-accuracy", type=fraction, metavar="A",
+        help="record in the model the lowest probability threshold whose rows reach accuracy A "
+        "on held-out predictions (the stack's ReviewThreshold 'model' uses it)",
+    )  # fmt: skip
 
 
 def train_options(args: argparse.Namespace, out: Path) -> Any:
@@ -104,4 +145,22 @@ def train_options(args: argparse.Namespace, out: Path) -> Any:
         seed=args.seed,
         valid_fraction=args.valid_fraction,
         name=args.name,
+        target_accuracy=getattr(args, "target_accuracy", None),
+        tune=_tune_options(args),
+    )
+
+
+def _tune_options(args: argparse.Namespace) -> Any:
+    if not getattr(args, "tune", False):
+        return None
+    from review_scorer_training.tune import TuneOptions
+
+    if args.tune_folds < 2:
+        raise argparse.ArgumentTypeError("--tune-folds must be at least 2")
+    return TuneOptions(
+        seconds=args.tune_seconds,
+        trials=args.tune_trials,
+        folds=args.tune_folds,
+        max_model_bytes=args.tune_max_model_bytes,
+        target_accuracy=args.target_accuracy,
     )

@@ -2,15 +2,34 @@
 
 Macro F1 is the unweighted mean of the per-class F1 scores, so on an unbalanced file a model that
 ignores a small class is not flattered. A class that is never predicted has precision 0 (as
-scikit-learn reports it with ``zero_division=0``).
+scikit-learn reports it with ``zero_division=0``). Also the held-out rows these are computed
+from, and the layout of ``metrics.json``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from review_scorer.results.join import format_probability
+
+
+class HeldOutRow(NamedTuple):
+    """One held-out row as a model answered it: labels are the model's (fastText-safe)."""
+
+    truth: str
+    predicted: str
+    probability: float  # the top label's, as the labeled CSV prints it (see printed_probability)
+    fold: int | None = None  # the CV fold it was held out of; None for the validation split
+
+
+def printed_probability(p: float) -> float:
+    """``p`` as the labeled CSV prints it (6 decimals, at most 1.0): the number the pipeline
+    compares with the review threshold, so a threshold chosen here means the same there."""
+    return float(format_probability(p))
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -71,3 +90,22 @@ def spread(values: Sequence[float]) -> dict[str, Any]:
         "std": round(std, 4),
         "folds": [round(float(v), 4) for v in array],
     }
+
+
+def to_json(value: Any, indent: str = "", width: int = 100) -> str:
+    """JSON indented by 2, except that a list or object holding only plain values (a curve
+    point, a matrix row) stays on one line, as does anything that fits in ``width``: a
+    30-class curve stays readable."""
+    line = json.dumps(value)
+    children = value.values() if isinstance(value, dict) else value
+    if (
+        not isinstance(value, dict | list)
+        or len(indent) + len(line) <= width
+        or not any(isinstance(c, dict | list) for c in children)
+    ):
+        return line
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {to_json(v, inner, width)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    return "[\n" + ",\n".join(inner + to_json(v, inner, width) for v in value) + f"\n{indent}]"

@@ -7,8 +7,10 @@ needed). Without it the calls use the usual AWS credential chain.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,8 @@ def run_sagemaker_train(args: argparse.Namespace) -> int:
     aws, image = _target(args)
     with tempfile.TemporaryDirectory(prefix="review-scorer-sagemaker-") as tmp:
         options = train_options(args, args.out or Path(tmp))
+        if args.settings_from:
+            options = replace(options, hyperparameters=settings_from(args.settings_from))
         spec = bt.TrainingJobSpec(
             job=job,
             bucket=args.bucket,
@@ -89,6 +93,22 @@ def run_sagemaker_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def settings_from(metrics_json: Path) -> Any:
+    """The ``hyperparameters`` a local ``train`` recorded in its metrics.json (the search's choice
+    after ``--tune``), to be sent under BlazingText's names."""
+    from review_scorer_training.errors import TrainingDataError
+    from review_scorer_training.fasttext_local import Hyperparameters
+
+    try:
+        recorded = json.loads(metrics_json.read_text(encoding="utf-8"))["hyperparameters"]
+        return Hyperparameters(**recorded)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise TrainingDataError(
+            f"--settings-from {metrics_json}: not the metrics.json of `review-scorer train` "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+
+
 def register_sagemaker(subparsers: Any) -> None:
     from review_scorer_training.blazingtext import (
         DEFAULT_INSTANCE_TYPE,
@@ -106,6 +126,10 @@ def register_sagemaker(subparsers: Any) -> None:
     job.add_argument("--model-name", help="SageMaker model to create (default: the job name)")
     job.add_argument("--job-name", help="default: review-scorer-<label column>-<UTC time>")
     job.add_argument("--out", type=Path, metavar="DIR", help="keep the prepared files here")
+    job.add_argument(
+        "--settings-from", type=Path, metavar="METRICS_JSON",
+        help="the hyperparameters a local `train` chose (with --tune, say), from its metrics.json",
+    )  # fmt: skip
     job.add_argument("--no-early-stopping", action="store_true")
     job.add_argument(
         "--patience", type=positive, default=DEFAULT_PATIENCE,

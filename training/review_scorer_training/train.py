@@ -2,28 +2,27 @@
 
 The steps: read and clean the CSV (every dropped row counted), balance if asked, shuffle,
 optionally cross-validate, split stratified, write the BlazingText files, train fastText,
-measure the model on the validation rows, and package it with everything that produced it.
+measure the model on the validation rows, draw the accuracy-coverage curve of the held-out rows
+(CV's out-of-fold rows, else the validation rows), choose a review threshold if a target
+accuracy is given, and package the model with everything that produced it.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from review_scorer.model.artifact import ModelMetadata, package
 from review_scorer.tokenizer import TOKENIZER_VERSION
+from review_scorer_training import coverage
 from review_scorer_training.data import Dataset, load, split
 from review_scorer_training.evaluate import cross_validate, train_and_evaluate
 from review_scorer_training.fasttext_local import DEFAULT_SEED, Hyperparameters
-from review_scorer_training.plots import confusion_matrix_png
 from review_scorer_training.progress import Progress
-
-MODEL_FILE = "model.tar.gz"
-METRICS_FILE = "metrics.json"
-PLOT_FILE = "confusion_matrix.png"
+from review_scorer_training.train_outputs import MODEL_FILE, write_outputs
+from review_scorer_training.tune import TuneOptions, fold_chooser, tuned_settings
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ class TrainOptions:
     seed: int = DEFAULT_SEED
     valid_fraction: float = 0.1
     name: str | None = None
+    target_accuracy: float | None = None  # choose and record a review threshold reaching it
+    tune: TuneOptions | None = None  # search settings for the data (``hyperparameters`` unused)
 
 
 def default_name(label_column: str) -> str:
@@ -69,21 +70,37 @@ def run(options: TrainOptions, progress: Progress | None = None) -> dict[str, An
     progress = progress or Progress()
     hp = options.hyperparameters
     dataset = prepare(options, progress)
+    tune = options.tune
     cv = None
     if options.cv:
-        cv = cross_validate(dataset, options.cv, hp, seed=options.seed, progress=progress)
+        choose = fold_chooser(tune, seed=options.seed, progress=progress) if tune else None
+        cv = cross_validate(
+            dataset, options.cv, hp, seed=options.seed, progress=progress, choose=choose
+        )
         progress.step(
             f"{options.cv}-fold CV: accuracy {cv['accuracy']['mean']:.4f} "
             f"± {cv['accuracy']['std']:.4f}, macro F1 {cv['macro_f1']['mean']:.4f} "
             f"± {cv['macro_f1']['std']:.4f}"
         )
     train, valid = split(dataset.frame, options.valid_fraction)
+    tuning = None
+    if tune:
+        hp, tuning = tuned_settings(train, tune, seed=options.seed, progress=progress)
     options.out.mkdir(parents=True, exist_ok=True)
     progress.step(f"training on {len(train)} rows, validating on {len(valid)}")
     result = train_and_evaluate(
         train, valid, hp, options.out, names=dataset.names, seed=options.seed,
         verbose=2 if progress.bars else 0,
     )  # fmt: skip
+    held_out = cv.rows if cv is not None else result.held_out
+    confidence = coverage.report(
+        held_out,
+        source=f"{cv['folds_run']}-fold out-of-fold predictions" if cv else "validation split",
+        names=dataset.names,
+        target=options.target_accuracy,
+        validation=result.held_out if cv is not None else (),
+    )
+    threshold = _review_threshold(confidence, options.target_accuracy, progress)
     metrics = {
         "name": options.name or default_name(options.label_column),
         "data": {
@@ -95,8 +112,11 @@ def run(options: TrainOptions, progress: Progress | None = None) -> dict[str, An
         "rows": {**dataset.counts.as_dict(), "train": len(train), "validation": len(valid)},
         "labels": {safe: dataset.names[safe] for safe in result.labels},
         "validation": result.report,
-        "cross_validation": cv,
+        "cross_validation": cv.summary if cv is not None else None,
+        "review_threshold": threshold,
+        "coverage": confidence,
         "hyperparameters": asdict(hp),
+        "tuning": tuning,
         "seed": options.seed,
         "balance": options.balance,
         "valid_fraction": options.valid_fraction,
@@ -104,7 +124,7 @@ def run(options: TrainOptions, progress: Progress | None = None) -> dict[str, An
         "model": {"file": MODEL_FILE, "model_bin_bytes": result.model_bytes},
         "train_seconds": result.train_seconds,
     }
-    _write_outputs(options, metrics, result.model_bin, result.labels, result.fingerprint)
+    write_outputs(options, metrics, result.model_bin, result.labels, result.fingerprint)
     progress.step(
         f"validation accuracy {result.report['accuracy']:.4f}, macro F1 "
         f"{result.report['macro_f1']:.4f}; wrote {options.out / MODEL_FILE}"
@@ -112,36 +132,19 @@ def run(options: TrainOptions, progress: Progress | None = None) -> dict[str, An
     return metrics
 
 
-def _write_outputs(
-    options: TrainOptions,
-    metrics: dict[str, Any],
-    model_bin: Path,
-    labels: list[str],
-    fingerprint: str,
-) -> None:
-    out = options.out
-    metadata = ModelMetadata(
-        name=metrics["name"],
-        labels=labels,
-        tokenizer_version=TOKENIZER_VERSION,
-        hyperparameters={
-            **metrics["hyperparameters"],
-            "seed": options.seed,
-            "balance": options.balance,
-            "valid_fraction": options.valid_fraction,
-        },
-        metrics={k: metrics[k] for k in ("validation", "cross_validation", "rows", "labels")},
-        data_fingerprint=fingerprint,
-    )
-    partial = out / f"{MODEL_FILE}.partial"
-    package(model_bin, metadata, partial)
-    partial.replace(out / MODEL_FILE)
-    model_bin.unlink()
-    (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    matrix = metrics["validation"]["confusion_matrix"]
-    confusion_matrix_png(
-        matrix["matrix"],
-        matrix["labels"],
-        out / PLOT_FILE,
-        title=f"{options.label_column}: validation accuracy {metrics['validation']['accuracy']}",
-    )
+def _review_threshold(
+    confidence: dict[str, Any], target: float | None, progress: Progress
+) -> float | None:
+    """The threshold chosen for ``target`` (None without one), told on stderr; a warning when
+    none reaches it. A threshold of 0.00 is none: every row already reaches the target."""
+    if target is None:
+        return None
+    found = confidence["at_accuracy"][f"{target:g}"]
+    if found["threshold"] is None:
+        print(f"review-scorer: warning: {coverage.unreached(confidence, target)}", file=sys.stderr)
+        return None
+    if not found["threshold"]:  # 0.00: no row would be marked; the metadata takes > 0 only
+        progress.step(f"{coverage.describe(found)}: no review threshold needed or recorded")
+        return None
+    progress.step(coverage.describe(found))
+    return float(found["threshold"])
