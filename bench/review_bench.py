@@ -86,9 +86,10 @@ def run(data_dir: Path, out: Path, *, tune_seconds: float | None = None) -> dict
             "--cv", "5", "--target-accuracy", str(target), "--seed", str(SEED), *tune)  # fmt: skip
         metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
         promised = metrics["coverage"]["at_accuracy"][f"{target:g}"]
-        cli("local", "run", holdout_csv, "--model", model_dir / "model.tar.gz",
-            "--out", out / f"run-{target:g}", "--json")  # fmt: skip
-        labeled = out / f"run-{target:g}" / "results" / "holdout.labeled.csv"
+        printed = cli("local", "run", holdout_csv, "--model", model_dir / "model.tar.gz",
+                      "--out", out / f"run-{target:g}", "--json")  # fmt: skip
+        summary = json.loads(printed.splitlines()[-1])
+        labeled = out / f"run-{target:g}" / "holdout.labeled.csv"
         results.append({
             "settings": name,
             "target": target,
@@ -96,6 +97,7 @@ def run(data_dir: Path, out: Path, *, tune_seconds: float | None = None) -> dict
             "cv": {k: promised[k] for k in ("coverage", "accuracy")},
             "cv_folds": promised.get("folds"),
             "held_out": trusted(labeled),
+            "summary": {k: summary[k] for k in ("status", "rows", "review_threshold")},
         })  # fmt: skip
     return {"benchmark": "review", "rows_train": _rows(train_csv), "results": results,
             "table": table(results)}  # fmt: skip
