@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
+from review_scorer.aws import clients
 from review_scorer_local.flow import LocalFlow
 from review_scorer_local.moto_server import start_moto
 from review_scorer_local.stack import LocalModeStack
@@ -72,6 +74,22 @@ def stack(
     with LocalModeStack(stack_config, moto_server=moto_server) as running:
         running.register_model(demo_model)
         yield running
+
+
+@pytest.fixture
+def s3_reads(stack: LocalModeStack) -> Iterator[list[dict[str, Any]]]:
+    """Every GetObject the functions' S3 client sends from now on (its parameters)."""
+    reads: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        reads.append(dict(params))
+
+    events = boto3._get_default_session().events
+    events.register("before-parameter-build.s3.GetObject", record)
+    clients.reset()  # clients made from now on carry the hook
+    yield reads
+    events.unregister("before-parameter-build.s3.GetObject", record)
+    clients.reset()
 
 
 @pytest.fixture

@@ -12,17 +12,15 @@ from __future__ import annotations
 import logging
 import shutil
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from review_scorer import bucket_keys
-from review_scorer.aws import clients, s3
+from review_scorer.aws import s3
 from review_scorer.model import loader
 from review_scorer.model.artifact import (
     ModelCompatibilityError,
@@ -43,22 +41,6 @@ LINE = fasttext_line(" ".join(tokenize("I love this dress, it fits perfectly")))
 def settings(stack: LocalModeStack) -> Settings:
     """StartScoring's settings in the local stack (its model registered by the fixture)."""
     return load_settings(stack.function_environment())
-
-
-@pytest.fixture
-def s3_reads(stack: LocalModeStack) -> Iterator[list[dict[str, Any]]]:
-    """Every GetObject the functions' S3 client sends from now on (its parameters)."""
-    reads: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        reads.append(dict(params))
-
-    events = boto3._get_default_session().events
-    events.register("before-parameter-build.s3.GetObject", record)
-    clients.reset()  # clients made from now on carry the hook
-    yield reads
-    events.unregister("before-parameter-build.s3.GetObject", record)
-    clients.reset()
 
 
 def _variant(demo_model: Path, out: Path, **changes: Any) -> Path:

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from review_scorer import bucket_keys
-from review_scorer.aws import clients, s3
+from review_scorer.aws import s3
 from review_scorer.handlers import start_scoring
 from review_scorer.model import loader
 from review_scorer.model.artifact import (
@@ -62,22 +61,6 @@ def stack(
 @pytest.fixture
 def settings(stack: LocalModeStack) -> Settings:
     return load_settings(stack.function_environment())
-
-
-@pytest.fixture
-def s3_reads(stack: LocalModeStack) -> Iterator[list[dict[str, Any]]]:
-    """Every GetObject the functions' S3 client sends from now on (its parameters)."""
-    reads: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        reads.append(dict(params))
-
-    events = boto3._get_default_session().events
-    events.register("before-parameter-build.s3.GetObject", record)
-    clients.reset()
-    yield reads
-    events.unregister("before-parameter-build.s3.GetObject", record)
-    clients.reset()
 
 
 def labeled(data: bytes) -> tuple[list[str], list[dict[str, str]]]:

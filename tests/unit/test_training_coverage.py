@@ -20,19 +20,22 @@ def rows_of(n: int, p: float, *, right: int, fold: int | None = None) -> list[He
     return [HeldOutRow("a" if i < right else "b", "a", p, fold) for i in range(n)]
 
 
+FIVE_ROWS = [
+    HeldOutRow("a", "a", 0.95),
+    HeldOutRow("b", "a", 0.70),
+    HeldOutRow("b", "b", 0.62),
+    HeldOutRow("a", "b", 0.40),
+    HeldOutRow("b", "b", 0.62),
+]
+
+
 def point(points: list[dict[str, object]], threshold: float) -> dict[str, object]:
     return next(p for p in points if p["threshold"] == threshold)
 
 
 def test_curve_counts_rows_at_or_above_each_threshold_and_their_accuracy() -> None:
     # Given five rows, two of them exactly at 0.62
-    rows = [
-        HeldOutRow("a", "a", 0.95),
-        HeldOutRow("b", "a", 0.70),
-        HeldOutRow("b", "b", 0.62),
-        HeldOutRow("a", "b", 0.40),
-        HeldOutRow("b", "b", 0.62),
-    ]
+    rows = FIVE_ROWS
     overall = curve(rows)["overall"]
     # Then there is one point per hundredth, and a row at the threshold counts as kept
     assert [p["threshold"] for p in overall] == list(GRID) and len(GRID) == 101
@@ -47,13 +50,7 @@ def test_curve_counts_rows_at_or_above_each_threshold_and_their_accuracy() -> No
 
 
 def test_per_class_curves_group_rows_by_predicted_label_under_the_files_names() -> None:
-    rows = [
-        HeldOutRow("a", "a", 0.95),
-        HeldOutRow("b", "a", 0.70),
-        HeldOutRow("b", "b", 0.62),
-        HeldOutRow("a", "b", 0.40),
-        HeldOutRow("b", "b", 0.62),
-    ]
+    rows = FIVE_ROWS
     per_class = curve(rows, {"a": "alpha"})["per_class"]
     assert set(per_class) == {"alpha", "b"}
     # Of the rows predicted "a", one of two is right; at 0.71 only the right one is kept
