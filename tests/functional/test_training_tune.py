@@ -13,6 +13,7 @@ import pytest
 
 from review_scorer.model.artifact import METADATA_FILE
 from review_scorer_training.data import LABEL, TOKENS
+from review_scorer_training.errors import TrainingDataError
 from review_scorer_training.fasttext_local import Hyperparameters
 from review_scorer_training.tune import TuneOptions, search
 from review_scorer_training.tune_space import ROUND, STARTS, model_bytes, table
@@ -149,3 +150,9 @@ def test_with_a_target_accuracy_the_search_maximises_coverage_at_it(tmp_path: Pa
     assert all(t["coverage"] is not None for t in tuning["trials"])
     best = max(tuning["trials"], key=lambda t: (t["coverage"], t["accuracy"], -t["trial"]))
     assert tuning["chosen_trial"] == best["trial"]
+
+
+def test_too_few_rows_for_the_inner_folds_is_a_clear_error(tmp_path: Path) -> None:
+    tiny = noisy_frame(rows_per_label=120).head(2)
+    with pytest.raises(TrainingDataError, match="--tune needs at least 3 training rows"):
+        search(tiny, TuneOptions(trials=4), seed=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from review_scorer_training.data import lines, stratified_folds
+from review_scorer_training.errors import TrainingDataError
 from review_scorer_training.fasttext_local import Hyperparameters, fit, write_lines
 from review_scorer_training.metrics import HeldOutRow, printed_probability
 
@@ -28,6 +29,11 @@ FoldFiles = list[tuple[str, str]]  # (training file, held-out file) of each inne
 def fold_files(frame: pd.DataFrame, k: int, tmp: Path) -> FoldFiles:
     """The fastText files of ``k`` stratified inner folds of ``frame``, written once a search."""
     folds = stratified_folds(frame, k)
+    if len(set(folds.tolist())) < k:
+        raise TrainingDataError(
+            f"--tune needs at least {k} training rows for its {k} inner folds; "
+            f"there are {len(frame)} (use more data, or fewer --tune-folds)"
+        )
     files = []
     for fold in range(k):
         train, valid = tmp / f"train-{fold}.txt", tmp / f"valid-{fold}.txt"
