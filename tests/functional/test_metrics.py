@@ -133,6 +133,28 @@ def test_a_scored_file_counts_files_scored_its_rows_and_its_rows_per_label(
             assert dict(m.dimensions) == {"service": service, "label": dict(m.dimensions)["label"]}
 
 
+@pytest.mark.parametrize("stack_config", [batch_config(review_threshold="0.9999")])
+def test_rows_marked_for_review_are_counted_as_the_summary_counts_them(
+    stack: LocalModeStack,
+) -> None:
+    # Given a stack that marks every row scored below 0.9999, and a file scored by its job
+    started, (job,) = start(stack, GOOD)
+    LocalFlow(stack).run_pending_jobs()
+    published = publish(stack, job)
+    # Then RowsNeedReview is the summary's rows.needs_review
+    (message,) = sns_messages(stack)
+    assert message["review_threshold"] == 0.9999 and message["rows"]["needs_review"] >= 1
+    metrics = emitted([started, published])
+    assert total(metrics, "RowsNeedReview") == message["rows"]["needs_review"]
+
+
+def test_no_review_threshold_emits_no_rows_need_review(stack: LocalModeStack) -> None:
+    started, (job,) = start(stack, GOOD)
+    LocalFlow(stack).run_pending_jobs()
+    metrics = emitted([started, publish(stack, job)])
+    assert [m for m in metrics if m.name == "RowsNeedReview"] == []
+
+
 def test_a_refused_file_counts_files_refused_and_nothing_scored(stack: LocalModeStack) -> None:
     # Given an upload in cp1252, When StartScoring reads it
     refused, jobs = start(stack, REFUSED)

@@ -58,7 +58,8 @@ REFUSAL_CODES = _input_error_codes()
 
 def record_outcome(summary: Summary) -> None:
     """Files scored, refused (the file itself was wrong) or failed (anything else); rows by
-    fate, and rows per label (a dimension, one metric line per label)."""
+    fate, rows marked for review, and rows per label (a dimension, one metric line per
+    label)."""
     if summary.status == SUCCEEDED:
         count("FilesScored")
     elif summary.error and summary.error.code in REFUSAL_CODES:
@@ -70,6 +71,7 @@ def record_outcome(summary: Summary) -> None:
         ("RowsScored", rows.scored),
         ("RowsEmpty", rows.empty),
         ("RowsRejected", rows.rejected),
+        ("RowsNeedReview", rows.needs_review),  # None: no review threshold applied
     ):
         if value:
             count(name, value)
