@@ -80,8 +80,8 @@ def coverage_png(
                     label=f"threshold {chosen['threshold']:.2f}: {chosen['coverage']:.1%} of "
                     f"rows at {chosen['accuracy']:.3f} (target {chosen['target']:g})")  # fmt: skip
         ax.set_xlim(0, 1.02)
-        ax.set_xlabel("coverage: share of the rows (of a class's, for a class) with top "
-                      "probability >= threshold t")  # fmt: skip
+        ax.set_xlabel("coverage: share of rows with top probability >= t "
+                      "(a class's curve: of the rows predicted that class)")  # fmt: skip
         ax.set_ylabel("accuracy of those rows")
         ax.set_title(title)
         ax.grid(alpha=0.3)
