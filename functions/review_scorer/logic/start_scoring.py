@@ -31,8 +31,11 @@ from review_scorer.transform import job_claims, jobs
 from review_scorer.transform.manifest import Manifest, SourceObject
 from review_scorer.upload.staging import Staged, StagingTarget, spill, stage
 
-# S3's answers for an artifact that this role may not read or that is not there (HeadObject
-# answers with the bare status code: a HEAD response has no body).
+# S3's answers for an artifact that this role may not read or that is not there. HeadObject
+# answers with the bare status code ("a generic code, such as 400 Bad Request, 403 Forbidden or
+# 404 Not Found": a HEAD response has no body), and a missing object is a 403, not a 404, to a
+# role without s3:ListBucket, as StartScoring's is
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
 UNREADABLE = frozenset({"AccessDenied", "403", "NoSuchKey", "404", "NoSuchBucket"})
 
 
