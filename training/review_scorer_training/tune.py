@@ -16,7 +16,8 @@ own autotune does). Proposals come in rounds of :data:`ROUND` from a generator s
 seed, so the same seed and the same number of trials give the same trials and the same choice on
 any machine; the time budget only decides how many trials run (``--tune-trials`` fixes that
 number instead, and ``metrics.json`` says which number reproduces a run). Each trial's folds are
-fitted in parallel processes, one fastText thread each (:mod:`.tune_workers`).
+fitted in parallel processes, one fastText thread each (:mod:`.tune_workers`); a setting that
+loses clearly on the first inner fold is not fitted on the others (:func:`_race`).
 """
 
 from __future__ import annotations
@@ -99,8 +100,10 @@ def search(
     what: str = "tuning",
 ) -> TuneResult:
     """Try settings on ``options.folds`` stratified folds of ``frame`` (training rows only)
-    until the budget is spent; the best mean inner-fold accuracy wins (the earlier trial on a
-    tie). The first setting (the defaults) is always measured, whatever the budget."""
+    until the budget is spent; the best by :func:`~.tune_space.rank` wins (mean inner-fold
+    accuracy, or coverage at the target accuracy first when there is one; the earlier trial on
+    a tie). The first round (the defaults first) is always measured whole, whatever the
+    budget."""
     progress = progress or Progress(bars=False, quiet=True)
     started = time.monotonic()
     deadline = None if options.trials is not None else started + options.seconds
