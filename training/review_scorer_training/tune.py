@@ -126,18 +126,13 @@ def search(
                 best = max(trials, key=rank)
                 progress.step(
                     f"{what}: {len(trials)} settings tried in {time.monotonic() - started:.0f} s"
-                    f"{_budget(options)}; best: {_score(best)} ({describe(best.hyperparameters)})"
+                    f"{_budget(options)}; best: {best.score()} ({describe(best.hyperparameters)})"
                 )
                 if len(done) < len(batch) or (deadline and time.monotonic() >= deadline):
                     stopped = "time"
                     break
     seconds = time.monotonic() - started
     return TuneResult(max(trials, key=rank), trials, seconds, stopped, rows=len(frame))
-
-
-def _score(trial: Trial) -> str:
-    shown = f"inner-CV accuracy {trial.accuracy:.4f}"
-    return shown if trial.coverage is None else f"coverage {trial.coverage:.1%}, {shown}"
 
 
 def _budget(options: TuneOptions) -> str:

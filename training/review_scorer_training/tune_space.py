@@ -51,6 +51,10 @@ class Trial:
     coverage: float | None = None
     pruned: bool = False  # measured on the first inner fold only: a clear loser there
 
+    def score(self) -> str:
+        shown = f"inner-CV accuracy {self.accuracy:.4f}"
+        return shown if self.coverage is None else f"coverage {self.coverage:.1%}, {shown}"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "trial": self.number,
